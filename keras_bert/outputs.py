@@ -8,7 +8,9 @@ tensors of either backend; this module imports neither TensorFlow nor torch.
 
 from __future__ import annotations
 
+import types
 from collections import OrderedDict
+from collections.abc import Mapping
 
 
 class ModelOutput(OrderedDict):
@@ -18,6 +20,10 @@ class ModelOutput(OrderedDict):
 
     def __init__(self, *args, **kwargs):
         super().__init__()
+        if len(args) == 1 and _is_pairs(args[0]):
+            # Rebuilt from (key, value) pairs, as tf.nest and copy do.
+            kwargs = {**dict(args[0]), **kwargs}
+            args = ()
         unknown = set(kwargs) - set(self._fields)
         if unknown:
             raise TypeError(f"{type(self).__name__} got unknown fields {sorted(unknown)}; fields are {self._fields}")
@@ -58,8 +64,33 @@ class ModelOutput(OrderedDict):
         return tuple(self[k] for k in self.keys())
 
 
+def _is_pairs(value) -> bool:
+    if isinstance(value, (Mapping, types.GeneratorType)):
+        return True
+    return (
+        isinstance(value, list)
+        and bool(value)
+        and all(isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in value)
+    )
+
+
+def _register_with_keras_tree(cls):
+    """Lets Keras (optree, namespace "keras") see records as nested structures, not leaves."""
+    try:
+        import optree
+    except ImportError:  # torch-only installs
+        return
+    optree.register_pytree_node(
+        cls,
+        lambda r: (list(r.values()), list(r.keys()), list(r.keys())),
+        lambda keys, children: cls(**dict(zip(keys, children))),
+        namespace="keras",
+    )
+
+
 def _record(name: str, fields: tuple, doc: str):
     cls = type(name, (ModelOutput,), {"_fields": fields, "__doc__": doc, "__module__": __name__})
+    _register_with_keras_tree(cls)
     return cls
 
 

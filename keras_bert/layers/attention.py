@@ -1,0 +1,184 @@
+"""Multi-head attention of BERT (HF `BertSelfAttention`, `BertSelfOutput`, `BertAttention`).
+
+Dimension legend:
+    B  batch              T  query length          S  key length (past + new, or encoder length)
+    H  hidden_size        N  num_attention_heads   D  head_dim = H / N
+
+Scores are laid out as matmul -> scale -> additive mask -> softmax -> matmul so
+oneDNN can fuse them. Softmax always runs in float32 (also under mixed precision);
+the mask is additive with float32's most negative finite value, so a fully padded
+row yields a uniform distribution instead of NaN.
+"""
+
+import math
+
+import keras
+from keras import ops
+
+from keras_bert.layers.common import ConfigLayer, initializer
+
+
+def split_heads(x, num_heads, head_dim):
+    """(B, T, H) -> (B, N, T, D)."""
+    shape = ops.shape(x)
+    x = ops.reshape(x, (shape[0], shape[1], num_heads, head_dim))  # (B, T, N, D)
+    return ops.transpose(x, (0, 2, 1, 3))  # (B, N, T, D)
+
+
+def merge_heads(x, hidden_size):
+    """(B, N, T, D) -> (B, T, H)."""
+    x = ops.transpose(x, (0, 2, 1, 3))  # (B, T, N, D)
+    shape = ops.shape(x)
+    return ops.reshape(x, (shape[0], shape[1], hidden_size))  # (B, T, H)
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class TFBertSelfAttention(ConfigLayer):
+    """Scaled dot-product attention with optional relative positions, cross-attention and cache."""
+
+    def __init__(self, config, is_cross_attention=False, **kwargs):
+        super().__init__(config, **kwargs)
+        c = self.config
+        self.is_cross_attention = is_cross_attention
+        self.num_heads = c.num_attention_heads
+        self.head_dim = c.head_dim
+        self.scale = 1.0 / math.sqrt(self.head_dim)
+        self.position_embedding_type = "absolute" if is_cross_attention else c.position_embedding_type
+        self.query = self.make_dense(c.hidden_size, "query")
+        self.key = self.make_dense(c.hidden_size, "key")
+        self.value = self.make_dense(c.hidden_size, "value")
+        self.dropout = keras.layers.Dropout(c.attention_probs_dropout_prob)
+        if self.position_embedding_type != "absolute":
+            self.distance_embedding = self.sub(
+                keras.layers.Embedding,
+                2 * c.max_position_embeddings - 1,
+                self.head_dim,
+                embeddings_initializer=initializer(c),
+                name="distance_embedding",
+            )
+
+    def build(self, input_shape=None):
+        h = self.config.hidden_size
+        for dense in (self.query, self.key, self.value):
+            dense.build((None, None, h))
+        if self.position_embedding_type != "absolute":
+            self.distance_embedding.build((None, None))
+        self.built = True
+
+    def get_config(self):
+        return {**super().get_config(), "is_cross_attention": self.is_cross_attention}
+
+    def _relative_scores(self, q, k, past_length):
+        """Relative-position terms added to the raw scores; q (B, N, T, D), k (B, N, S, D)."""
+        t, s = ops.shape(q)[2], ops.shape(k)[2]
+        pos_q = ops.arange(past_length, past_length + t, dtype="int32")[:, None]  # (T, 1)
+        pos_k = ops.arange(0, s, dtype="int32")[None, :]  # (1, S)
+        distance = pos_q - pos_k + (self.config.max_position_embeddings - 1)  # (T, S)
+        rel = ops.cast(self.distance_embedding(distance), q.dtype)  # (T, S, D)
+        scores = ops.einsum("bntd,tsd->bnts", q, rel)
+        if self.position_embedding_type == "relative_key_query":
+            scores = scores + ops.einsum("bnsd,tsd->bnts", k, rel)
+        return scores
+
+    def call(
+        self,
+        hidden_states,
+        attention_mask=None,
+        head_mask=None,
+        encoder_hidden_states=None,
+        past_key_value=None,
+        output_attentions=False,
+        training=False,
+    ):
+        """
+        hidden_states: (B, T, H). attention_mask: additive float32, broadcastable to (B, N, T, S).
+        head_mask: (N,) multiplier on the probabilities. past_key_value: (k, v), each (B, N, S_past, D).
+        Returns (context (B, T, H), probabilities (B, N, T, S) or None, (k, v) for the cache).
+        """
+        q = split_heads(self.query(hidden_states), self.num_heads, self.head_dim)  # (B, N, T, D)
+        past_length = 0
+        if self.is_cross_attention and past_key_value is not None:
+            k, v = past_key_value  # encoder keys/values computed at the first step
+        else:
+            source = encoder_hidden_states if self.is_cross_attention else hidden_states
+            k = split_heads(self.key(source), self.num_heads, self.head_dim)  # (B, N, S, D)
+            v = split_heads(self.value(source), self.num_heads, self.head_dim)  # (B, N, S, D)
+            if past_key_value is not None:
+                past_length = ops.shape(past_key_value[0])[2]
+                k = ops.concatenate([past_key_value[0], k], axis=2)  # (B, N, S_past + T, D)
+                v = ops.concatenate([past_key_value[1], v], axis=2)
+
+        scores = ops.matmul(q, ops.transpose(k, (0, 1, 3, 2)))  # (B, N, T, S)
+        if self.position_embedding_type != "absolute":
+            scores = scores + self._relative_scores(q, k, past_length)
+        scores = ops.cast(scores, "float32") * self.scale
+        if attention_mask is not None:
+            scores = scores + attention_mask
+        probs = ops.softmax(scores, axis=-1)  # (B, N, T, S), float32
+        probs = ops.cast(probs, self.compute_dtype)
+        if head_mask is not None:
+            probs = probs * ops.cast(ops.reshape(head_mask, (1, -1, 1, 1)), probs.dtype)
+        context = ops.matmul(self.dropout(probs, training=training), v)  # (B, N, T, D)
+        context = merge_heads(context, self.config.hidden_size)  # (B, T, H)
+        return context, (probs if output_attentions else None), (k, v)
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class TFBertSelfOutput(ConfigLayer):
+    """Projection, dropout and post-LN residual after attention."""
+
+    def __init__(self, config, **kwargs):
+        super().__init__(config, **kwargs)
+        self.dense = self.make_dense(self.config.hidden_size, "dense")
+        self.LayerNorm = self.make_layer_norm()
+        self.dropout = keras.layers.Dropout(self.config.hidden_dropout_prob)
+
+    def build(self, input_shape=None):
+        h = self.config.hidden_size
+        self.dense.build((None, None, h))
+        self.LayerNorm.build((None, None, h))
+        self.built = True
+
+    def call(self, hidden_states, input_tensor, training=False):
+        x = self.dropout(self.dense(hidden_states), training=training)
+        return self.LayerNorm(x + input_tensor)
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class TFBertAttention(ConfigLayer):
+    """Self- (or cross-) attention followed by its output block."""
+
+    def __init__(self, config, is_cross_attention=False, **kwargs):
+        super().__init__(config, **kwargs)
+        self.is_cross_attention = is_cross_attention
+        self.self_attention = self.sub(TFBertSelfAttention, self.config, is_cross_attention, name="self")
+        self.dense_output = self.sub(TFBertSelfOutput, self.config, name="output")
+
+    def build(self, input_shape=None):
+        self.self_attention.build()
+        self.dense_output.build()
+        self.built = True
+
+    def get_config(self):
+        return {**super().get_config(), "is_cross_attention": self.is_cross_attention}
+
+    def call(
+        self,
+        hidden_states,
+        attention_mask=None,
+        head_mask=None,
+        encoder_hidden_states=None,
+        past_key_value=None,
+        output_attentions=False,
+        training=False,
+    ):
+        context, probs, kv = self.self_attention(
+            hidden_states,
+            attention_mask=attention_mask,
+            head_mask=head_mask,
+            encoder_hidden_states=encoder_hidden_states,
+            past_key_value=past_key_value,
+            output_attentions=output_attentions,
+            training=training,
+        )
+        return self.dense_output(context, hidden_states, training=training), probs, kv

@@ -1,0 +1,57 @@
+"""Word + token-type + position embeddings, LayerNorm and dropout (HF `BertEmbeddings`)."""
+
+import keras
+from keras import ops
+
+from keras_bert.layers.common import ConfigLayer, initializer
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class TFBertEmbeddings(ConfigLayer):
+    def __init__(self, config, **kwargs):
+        super().__init__(config, **kwargs)
+        c = self.config
+        self.word_embeddings = self._embedding(c.vocab_size, "word_embeddings")
+        self.position_embeddings = self._embedding(c.max_position_embeddings, "position_embeddings")
+        self.token_type_embeddings = self._embedding(c.type_vocab_size, "token_type_embeddings")
+        self.LayerNorm = self.make_layer_norm()
+        self.dropout = keras.layers.Dropout(c.hidden_dropout_prob)
+
+    def _embedding(self, rows, name):
+        return self.sub(
+            keras.layers.Embedding,
+            rows,
+            self.config.hidden_size,
+            embeddings_initializer=initializer(self.config),
+            name=name,
+        )
+
+    def build(self, input_shape=None):
+        # Variables exist before the first call, so weights can be loaded right away.
+        self.word_embeddings.build((None, None))
+        self.position_embeddings.build((None, None))
+        self.token_type_embeddings.build((None, None))
+        self.LayerNorm.build((None, None, self.config.hidden_size))
+        self.built = True
+
+    def call(
+        self,
+        input_ids=None,
+        token_type_ids=None,
+        position_ids=None,
+        inputs_embeds=None,
+        past_key_values_length=0,
+        training=False,
+    ):
+        if inputs_embeds is None:
+            inputs_embeds = self.word_embeddings(input_ids)
+        shape = ops.shape(inputs_embeds)  # (B, T, H)
+        if position_ids is None:
+            position_ids = ops.arange(past_key_values_length, past_key_values_length + shape[1], dtype="int32")
+            position_ids = ops.expand_dims(position_ids, 0)  # (1, T)
+        if token_type_ids is None:
+            token_type_ids = ops.zeros(shape[:2], dtype="int32")
+        x = inputs_embeds + self.token_type_embeddings(token_type_ids)
+        x = x + self.position_embeddings(position_ids)
+        x = self.LayerNorm(x)
+        return self.dropout(x, training=training)
