@@ -1,0 +1,243 @@
+"""BertTokenizer: the pure-Python BERT tokenizer (the parity reference)."""
+
+import json
+import os
+
+from keras_bert.tokenization import encoding
+from keras_bert.tokenization.basic import BasicTokenizer, split_on_tokens
+from keras_bert.tokenization.wordpiece import WordpieceTokenizer, load_vocab
+
+VOCAB_FILE = "vocab.txt"
+CONFIG_FILE = "tokenizer_config.json"
+SPECIAL_TOKENS_FILE = "special_tokens_map.json"
+SPECIAL_TOKEN_NAMES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
+CONFIG_KEYS = ("do_lower_case", "do_basic_tokenize", "never_split",
+               "tokenize_chinese_chars", "strip_accents", "model_max_length",
+               "clean_up_tokenization_spaces")
+
+
+def read_pretrained_config(directory):
+    """Constructor kwargs from tokenizer_config.json + special_tokens_map.json."""
+    kwargs = {}
+    for name in (CONFIG_FILE, SPECIAL_TOKENS_FILE):
+        path = os.path.join(directory, name)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as f:
+                data = json.load(f)
+            for key, value in data.items():
+                if isinstance(value, dict) and "content" in value:  # AddedToken form
+                    value = value["content"]
+                if key in CONFIG_KEYS or key in SPECIAL_TOKEN_NAMES:
+                    kwargs[key] = value
+    return kwargs
+
+
+class BertTokenizer:
+    """WordPiece BERT tokenizer in pure Python (matches HF's slow tokenizer).
+
+    Args:
+        vocab_file: path to vocab.txt (one token per line). Every special
+            token must be in it; a vocabulary without `unk_token` (or any
+            other special token) raises `ValueError` naming the token.
+        do_lower_case: lowercase with `str.lower()` before WordPiece.
+        do_basic_tokenize: run clean-up/punctuation splitting; if False, the
+            text is only split on whitespace before WordPiece.
+        never_split: words kept whole (no lowercasing, no punctuation split,
+            no WordPiece; looked up directly, `unk_token` if absent).
+        unk_token, sep_token, pad_token, cls_token, mask_token: special
+            tokens. Written inside text they are recognised verbatim.
+        tokenize_chinese_chars: split CJK ideographs into single tokens.
+        strip_accents: strip accents (NFD, drop Mn); None follows
+            `do_lower_case`.
+        model_max_length: length used by truncation/"max_length" padding
+            when `max_length` is not given; None means unlimited.
+
+    Inputs are Python `str`; bytes are not accepted (decode them first, e.g.
+    with `errors="replace"`: U+FFFD is then dropped by the clean-up, the same
+    as `TFBertTokenizer` does for invalid UTF-8). The empty string encodes to
+    `[CLS] [SEP]`; an empty batch gives empty lists.
+    """
+
+    def __init__(self, vocab_file, do_lower_case=True, do_basic_tokenize=True,
+                 never_split=None, unk_token="[UNK]", sep_token="[SEP]",
+                 pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]",
+                 tokenize_chinese_chars=True, strip_accents=None,
+                 model_max_length=None, clean_up_tokenization_spaces=True):
+        if not os.path.isfile(vocab_file):
+            raise ValueError(f"Can't find a vocabulary file at path {vocab_file!r}.")
+        self.vocab_file = vocab_file
+        self.vocab = load_vocab(vocab_file)
+        self.ids_to_tokens = {i: t for t, i in self.vocab.items()}
+        self.do_lower_case = do_lower_case
+        self.do_basic_tokenize = do_basic_tokenize
+        self.never_split = list(never_split or [])
+        self.tokenize_chinese_chars = tokenize_chinese_chars
+        self.strip_accents = strip_accents
+        self.model_max_length = model_max_length
+        self.clean_up_tokenization_spaces = clean_up_tokenization_spaces
+        self.unk_token, self.sep_token, self.pad_token = unk_token, sep_token, pad_token
+        self.cls_token, self.mask_token = cls_token, mask_token
+        for name in SPECIAL_TOKEN_NAMES:
+            token = getattr(self, name)
+            if token not in self.vocab:
+                raise ValueError(
+                    f"{name}={token!r} is not in the vocabulary {vocab_file!r}; every "
+                    "special token must be a line of vocab.txt.")
+        self.basic_tokenizer = BasicTokenizer(
+            do_lower_case=do_lower_case, never_split=self.never_split,
+            tokenize_chinese_chars=tokenize_chinese_chars, strip_accents=strip_accents)
+        self.wordpiece_tokenizer = WordpieceTokenizer(self.vocab, unk_token)
+
+    # -- special tokens -------------------------------------------------
+    @property
+    def all_special_tokens(self):
+        return [getattr(self, n) for n in SPECIAL_TOKEN_NAMES]
+
+    @property
+    def all_special_ids(self):
+        return [self.vocab[t] for t in self.all_special_tokens]
+
+    unk_token_id = property(lambda self: self.vocab[self.unk_token])
+    sep_token_id = property(lambda self: self.vocab[self.sep_token])
+    pad_token_id = property(lambda self: self.vocab[self.pad_token])
+    cls_token_id = property(lambda self: self.vocab[self.cls_token])
+    mask_token_id = property(lambda self: self.vocab[self.mask_token])
+
+    @property
+    def vocab_size(self):
+        return len(self.vocab)
+
+    def get_vocab(self):
+        return dict(self.vocab)
+
+    # -- loading / saving -----------------------------------------------
+    @classmethod
+    def from_pretrained(cls, directory, **kwargs):
+        """Loads vocab.txt, tokenizer_config.json and special_tokens_map.json."""
+        vocab = os.path.join(directory, VOCAB_FILE)
+        if not os.path.isfile(vocab):
+            raise ValueError(f"No {VOCAB_FILE} in {directory!r}.")
+        config = read_pretrained_config(directory)
+        config.update(kwargs)
+        return cls(vocab, **config)
+
+    def get_config(self):
+        """Constructor kwargs (without vocab_file)."""
+        config = {k: getattr(self, k) for k in CONFIG_KEYS}
+        config.update({n: getattr(self, n) for n in SPECIAL_TOKEN_NAMES})
+        return config
+
+    def save_vocabulary(self, save_directory, filename_prefix=None):
+        """Writes vocab.txt in id order; returns a 1-tuple with its path."""
+        name = (filename_prefix + "-" if filename_prefix else "") + VOCAB_FILE
+        path = os.path.join(save_directory, name) if os.path.isdir(save_directory) else save_directory
+        with open(path, "w", encoding="utf-8") as f:
+            for token, _ in sorted(self.vocab.items(), key=lambda kv: kv[1]):
+                f.write(token + "\n")
+        return (path,)
+
+    def save_pretrained(self, save_directory):
+        """Writes vocab.txt, tokenizer_config.json and special_tokens_map.json."""
+        os.makedirs(save_directory, exist_ok=True)
+        config = self.get_config()
+        if config["model_max_length"] is None:
+            del config["model_max_length"]
+        config["tokenizer_class"] = "BertTokenizer"
+        with open(os.path.join(save_directory, CONFIG_FILE), "w", encoding="utf-8") as f:
+            json.dump(config, f, indent=2, ensure_ascii=False)
+        with open(os.path.join(save_directory, SPECIAL_TOKENS_FILE), "w", encoding="utf-8") as f:
+            json.dump({n: getattr(self, n) for n in SPECIAL_TOKEN_NAMES}, f, indent=2, ensure_ascii=False)
+        return (*self.save_vocabulary(save_directory),
+                os.path.join(save_directory, CONFIG_FILE),
+                os.path.join(save_directory, SPECIAL_TOKENS_FILE))
+
+    # -- tokens and ids ---------------------------------------------------
+    def tokenize(self, text):
+        """Text to WordPiece tokens; special tokens in the text stay whole."""
+        tokens = []
+        for piece, is_special in split_on_tokens(text, self.all_special_tokens):
+            if is_special:
+                tokens.append(piece)
+            elif self.do_basic_tokenize:
+                for word in self.basic_tokenizer.tokenize(piece, self.all_special_tokens):
+                    if word in self.basic_tokenizer.never_split:
+                        tokens.append(word)
+                    else:
+                        tokens.extend(self.wordpiece_tokenizer.tokenize_word(word))
+            else:
+                tokens.extend(self.wordpiece_tokenizer.tokenize(piece))
+        return tokens
+
+    def convert_tokens_to_ids(self, tokens):
+        unk = self.unk_token_id
+        if isinstance(tokens, str):
+            return self.vocab.get(tokens, unk)
+        return [self.vocab.get(t, unk) for t in tokens]
+
+    def convert_ids_to_tokens(self, ids, skip_special_tokens=False):
+        if isinstance(ids, int):
+            return self.ids_to_tokens.get(ids, self.unk_token)
+        special = set(self.all_special_ids) if skip_special_tokens else ()
+        return [self.ids_to_tokens.get(int(i), self.unk_token) for i in ids if int(i) not in special]
+
+    def _encode_text(self, text):
+        return self.convert_tokens_to_ids(self.tokenize(text)), None
+
+    def build_inputs_with_special_tokens(self, token_ids_0, token_ids_1=None):
+        """[CLS] A [SEP] or [CLS] A [SEP] B [SEP]."""
+        out = [self.cls_token_id] + list(token_ids_0) + [self.sep_token_id]
+        if token_ids_1 is not None:
+            out += list(token_ids_1) + [self.sep_token_id]
+        return out
+
+    def get_special_tokens_mask(self, token_ids_0, token_ids_1=None, already_has_special_tokens=False):
+        """1 for special tokens, 0 for sequence tokens."""
+        if already_has_special_tokens:
+            special = set(self.all_special_ids)
+            return [int(i in special) for i in list(token_ids_0) + list(token_ids_1 or [])]
+        mask = [1] + [0] * len(token_ids_0) + [1]
+        if token_ids_1 is not None:
+            mask += [0] * len(token_ids_1) + [1]
+        return mask
+
+    def create_token_type_ids_from_sequences(self, token_ids_0, token_ids_1=None):
+        """0 for [CLS] A [SEP], 1 for B [SEP]."""
+        out = [0] * (len(token_ids_0) + 2)
+        if token_ids_1 is not None:
+            out += [1] * (len(token_ids_1) + 1)
+        return out
+
+    def encode(self, text, text_pair=None, add_special_tokens=True, **kwargs):
+        """Ids of one text (or pair) with special tokens; accepts __call__ options."""
+        return self(text, text_pair, add_special_tokens=add_special_tokens,
+                    return_token_type_ids=False, return_attention_mask=False,
+                    **kwargs)["input_ids"]
+
+    def decode(self, ids, skip_special_tokens=False, clean_up_tokenization_spaces=None):
+        """Ids to text: joins tokens, glues `##` pieces, optional clean-up."""
+        if hasattr(ids, "numpy"):
+            ids = ids.numpy()
+        ids = [int(i) for i in (ids.tolist() if hasattr(ids, "tolist") else ids)] if not isinstance(ids, int) else [ids]
+        tokens = self.convert_ids_to_tokens(ids, skip_special_tokens=skip_special_tokens)
+        text = " ".join(tokens).replace(" ##", "").strip()
+        clean = self.clean_up_tokenization_spaces if clean_up_tokenization_spaces is None else clean_up_tokenization_spaces
+        if clean:
+            for a, b in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"),
+                         (" n't", "n't"), (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")):
+                text = text.replace(a, b)
+        return text
+
+    def __call__(self, text, text_pair=None, padding=False, truncation=None,
+                 max_length=None, pad_to_multiple_of=None, stride=0,
+                 return_overflowing_tokens=False, return_special_tokens_mask=False,
+                 return_token_type_ids=True, return_attention_mask=True,
+                 return_tensors=None, add_special_tokens=True):
+        """Encodes a text, a pair, or a batch of either; see `encoding.encode`."""
+        return encoding.encode(
+            self, text, text_pair, padding=padding, truncation=truncation,
+            max_length=max_length, pad_to_multiple_of=pad_to_multiple_of,
+            stride=stride, return_overflowing_tokens=return_overflowing_tokens,
+            return_special_tokens_mask=return_special_tokens_mask,
+            return_token_type_ids=return_token_type_ids,
+            return_attention_mask=return_attention_mask,
+            return_tensors=return_tensors, add_special_tokens=add_special_tokens)
