@@ -106,10 +106,12 @@ class _WithLMDecoder(BertPreTrainedModel):
     """Ties `cls.predictions.decoder` to the word embeddings and `cls.predictions.bias`."""
 
     def _setup_tied(self):
-        aliases = ["cls.predictions.decoder.bias"]
+        # With tie_word_embeddings=False nothing is tied, as in transformers 5: the decoder
+        # keeps its own weight and bias (`cls.predictions.bias` then goes unused).
         if self.config.tie_word_embeddings:
-            aliases.append("cls.predictions.decoder.weight")
-        self._tied_aliases = tuple(aliases)
+            self._tied_aliases = ("cls.predictions.decoder.weight", "cls.predictions.decoder.bias")
+        else:
+            self.cls.predictions.decoder.bias = nn.Parameter(self.cls.predictions.bias.detach().clone())
 
     def get_output_embeddings(self) -> nn.Linear:
         return self.cls.predictions.decoder
@@ -118,8 +120,8 @@ class _WithLMDecoder(BertPreTrainedModel):
         predictions = self.cls.predictions
         if self.config.tie_word_embeddings:
             predictions.decoder.weight = self.bert.embeddings.word_embeddings.weight
-        predictions.decoder.bias = predictions.bias
-        predictions.decoder.out_features = predictions.bias.shape[0]
+            predictions.decoder.bias = predictions.bias
+        predictions.decoder.out_features = predictions.decoder.weight.shape[0]
 
     @torch.no_grad()
     def _resize_output(self, new_num_tokens: int):
@@ -134,6 +136,9 @@ class _WithLMDecoder(BertPreTrainedModel):
             nn.init.normal_(weight, std=self.config.initializer_range)
             weight[:n] = old[:n]
             predictions.decoder.weight = nn.Parameter(weight)
+            decoder_bias = torch.zeros_like(bias)
+            decoder_bias[:n] = predictions.decoder.bias[:n]
+            predictions.decoder.bias = nn.Parameter(decoder_bias)
 
 
 class BertForPreTraining(_WithLMDecoder):

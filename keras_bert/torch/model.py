@@ -41,6 +41,7 @@ class BertPreTrainedModel(nn.Module):
 
     prefix = BASE_PREFIX
     _tied_aliases: tuple = ()
+    _model_kwargs: tuple = ()
 
     def __init__(self, config: BertConfig):
         super().__init__()
@@ -104,12 +105,17 @@ class BertPreTrainedModel(nn.Module):
         shape mismatch always raises, naming the key and both shapes.
         """
         path = os.fspath(path)
+        # Constructor arguments that are not config fields (e.g. BertModel's add_pooling_layer).
+        model_kwargs = {k: config_overrides.pop(k) for k in cls._model_kwargs if k in config_overrides}
         if config is None:
             config = BertConfig.from_pretrained(path, **config_overrides)
         elif config_overrides:
             config = config.copy(**config_overrides)
-        model = cls(config, attn_implementation=attn_implementation)
-        state = canonicalize(read_hf_weights(path))
+        model = cls(config, attn_implementation=attn_implementation, **model_kwargs)
+        raw = read_hf_weights(path)
+        state = canonicalize(raw)
+        if "cls.predictions.decoder.bias" in raw and "cls.predictions.decoder.bias" in model._own_names():
+            state["cls.predictions.decoder.bias"] = raw["cls.predictions.decoder.bias"]  # untied decoder
         model.loading_info = model.load_canonical_state(state, allow_missing_base=allow_missing_base, source=path)
         model.eval()
         return model
@@ -192,6 +198,7 @@ class BertModel(BertPreTrainedModel):
     """
 
     prefix = ""
+    _model_kwargs = ("add_pooling_layer",)
 
     def __init__(self, config: BertConfig, add_pooling_layer: bool = True, attn_implementation: str = "sdpa"):
         super().__init__(config)

@@ -52,6 +52,14 @@ def test_state_dict_names_equal_hf():
     assert not any(k.startswith("pooler.") for k in no_pool.state_dict())
 
 
+def test_from_pretrained_without_pooler(tmp_path):
+    make_hf("BertModel", tmp_path)
+    model = BertModel.from_pretrained(tmp_path, add_pooling_layer=False)
+    assert model.pooler is None and "add_pooling_layer" not in model.config.to_dict()
+    assert model.loading_info["unexpected_keys"] == ["bert.pooler.dense.bias", "bert.pooler.dense.weight"]
+    assert model(**batch()).pooler_output is None
+
+
 def test_return_tuple_and_inputs_embeds(tmp_path):
     make_hf("BertModel", tmp_path)
     twin = BertModel.from_pretrained(tmp_path)
