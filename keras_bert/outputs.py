@@ -46,10 +46,11 @@ class ModelOutput(OrderedDict):
         if key not in self._fields:
             raise KeyError(f"{type(self).__name__} has no field {key!r}")
         object.__setattr__(self, key, value)
-        if value is None:
-            self.pop(key, None)
-        else:
-            OrderedDict.__setitem__(self, key, value)
+        # Rebuild in field order, so a field set late (e.g. `loss`) still comes first.
+        present = [(f, getattr(self, f)) for f in self._fields if getattr(self, f) is not None]
+        OrderedDict.clear(self)
+        for name, v in present:
+            OrderedDict.__setitem__(self, name, v)
 
     def __setattr__(self, name, value):
         if name in self._fields:

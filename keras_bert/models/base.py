@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 
 import keras
+from keras import ops
 
 from keras_bert.checkpoints import load_checkpoint
 from keras_bert.checkpoints.hf_pytorch import SAFE_WEIGHTS, write_safetensors
@@ -13,6 +14,7 @@ from keras_bert.checkpoints.keras_weights import load_state, state_dict
 from keras_bert.checkpoints.names import BASE_PREFIX, TIED_DECODER_WEIGHT, to_base_model_names
 from keras_bert.config import BertConfig
 from keras_bert.layers.common import as_config
+from keras_bert.models.main_layer import TFBertMainLayer
 
 # Model inputs that may arrive inside a dict as the first argument (what `model.fit` passes).
 INPUT_NAMES = (
@@ -52,18 +54,128 @@ def merge_inputs(input_ids, kwargs: dict) -> dict:
 
 
 class TFBertPreTrainedModel(keras.Model):
-    """Config handling, `from_pretrained`/`save_pretrained` and `get_config` for all models.
+    """Base of every model: the encoder, HF-style calls and losses, `fit` support, checkpoints.
 
-    Subclasses set `hf_class_name` (the HF PyTorch class whose checkpoints they match)
-    and create their layers with HF's module names.
+    `call(input_ids=None, attention_mask=None, token_type_ids=None, position_ids=None,
+    head_mask=None, inputs_embeds=None, output_attentions=None, output_hidden_states=None,
+    return_dict=None, <labels>, training=False)`; decoder models also take
+    `encoder_hidden_states`, `encoder_attention_mask`, `past_key_values`, `use_cache`.
+    The first argument may be a dict of those (what `model.fit` passes). With labels
+    the output record's `loss` holds the head's built-in loss.
+
+    Subclasses set `hf_class_name` (the HF PyTorch class whose checkpoints they match),
+    `label_names`, `logit_names`, create their head layers with HF's module names in
+    `__init__` and implement `forward(inputs, training)` and `head_loss(labels, outputs)`.
     """
 
     hf_class_name = "BertModel"
+    add_pooling_layer = True
+    label_names: tuple = ()
+    logit_names: tuple = ()
+    # Token-level heads: metrics skip positions labelled -100.
+    token_level_labels = False
 
     def __init__(self, config, **kwargs):
         super().__init__(**kwargs)
         self.config = as_config(config)
         self.loading_info = None
+        self.bert = TFBertMainLayer(self.config, self.add_pooling_layer, name="bert", dtype=self.dtype_policy)
+
+    # -- calling ----------------------------------------------------------------------
+    def call(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+        past_key_values=None,
+        use_cache=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        labels=None,
+        next_sentence_label=None,
+        start_positions=None,
+        end_positions=None,
+        training=False,
+    ):
+        given = locals()
+        inputs = merge_inputs(input_ids, {n: given[n] for n in INPUT_NAMES[1:]})
+        labels = {n: inputs.pop(n) for n in INPUT_NAMES[INPUT_NAMES.index("labels") :] if n in inputs}
+        labels = {n: v for n, v in labels.items() if v is not None}
+        unsupported = sorted(set(labels) - set(self.label_names))
+        if unsupported:
+            raise ValueError(f"{type(self).__name__} takes labels {self.label_names}, got {unsupported}")
+        return_dict = inputs.pop("return_dict", None)
+        outputs = self.forward(inputs, training=training)
+        if labels:
+            outputs["loss"] = self.head_loss(labels, outputs)
+        return outputs if return_dict in (None, True) else outputs.to_tuple()
+
+    def forward(self, inputs: dict, training=False):
+        raise NotImplementedError
+
+    def head_loss(self, labels: dict, outputs):
+        raise NotImplementedError(f"{type(self).__name__} has no built-in loss")
+
+    def get_input_embeddings(self):
+        """The word-embedding layer (its variable is also the MLM decoder matrix)."""
+        return self.bert.embeddings.word_embeddings
+
+    def encode(self, inputs: dict, training=False):
+        """Runs the encoder with HF's hidden-state / attention options."""
+        return self.bert(**inputs, training=training)
+
+    # -- model.fit --------------------------------------------------------------------
+    def _labels(self, x, y) -> dict:
+        if y is None:
+            found = {n: x[n] for n in self.label_names if isinstance(x, Mapping) and x.get(n) is not None}
+            return found
+        if isinstance(y, Mapping):
+            return {n: y[n] for n in self.label_names if n in y}
+        if isinstance(y, (tuple, list)):
+            return dict(zip(self.label_names, y))
+        return {self.label_names[0]: y}
+
+    def logits(self, outputs):
+        """The output(s) a user's own Keras loss and metrics see."""
+        values = tuple(outputs[n] for n in self.logit_names)
+        return values[0] if len(values) == 1 else values
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """With `compile(loss=...)` the user's loss sees `(y, logits)`; without, the head's
+        built-in loss runs on labels from `y` or from the input dict."""
+        if self._compile_loss is not None:
+            return super().compute_loss(x, y, self.logits(y_pred), sample_weight, training)
+        labels = self._labels(x, y)
+        if y is None and y_pred.get("loss") is not None:
+            loss = y_pred["loss"]
+        elif labels:
+            loss = self.head_loss(labels, y_pred)
+        else:
+            raise ValueError(
+                f"{type(self).__name__}: no labels to compute the built-in loss. Pass {self.label_names} "
+                "in the input dict or as y, or compile(loss=...)"
+            )
+        for extra in self.losses:
+            loss = loss + ops.cast(extra, loss.dtype)
+        return loss
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        labels = self._labels(x, y)
+        if labels and self._compile_metrics is not None:
+            target = labels[self.label_names[0]] if len(self.label_names) == 1 or len(labels) == 1 else tuple(
+                labels[n] for n in self.label_names if n in labels
+            )
+            if self.token_level_labels and sample_weight is None:
+                sample_weight = ops.cast(ops.not_equal(target, -100), "float32")
+                target = ops.where(ops.equal(target, -100), 0, target)
+            return super().compute_metrics(x, target, self.logits(y_pred), sample_weight)
+        return super().compute_metrics(x, y, self.logits(y_pred), sample_weight)
 
     # -- Keras serialization ----------------------------------------------------------
     def get_config(self):
@@ -83,7 +195,7 @@ class TFBertPreTrainedModel(keras.Model):
     def build(self, input_shape=None):
         for layer in self._flatten_layers(include_self=False, recursive=False):
             if not layer.built:
-                layer.build()
+                layer.build(None)
         self.built = True
 
     # -- checkpoints ------------------------------------------------------------------

@@ -1,0 +1,78 @@
+"""Head layers: the MLM prediction head (decoder tied to the word embeddings), NSP and the
+`cls` containers named as in HF (`cls.predictions.*`, `cls.seq_relationship`)."""
+
+import keras
+from keras import ops
+
+from keras_bert.layers.activations import get_activation
+from keras_bert.layers.common import ConfigLayer
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class TFBertPredictionHeadTransform(ConfigLayer):
+    """dense -> hidden_act -> LayerNorm, applied before the vocabulary projection."""
+
+    def __init__(self, config, **kwargs):
+        super().__init__(config, **kwargs)
+        self.dense = self.make_dense(self.config.hidden_size, "dense")
+        self.activation = get_activation(self.config.hidden_act)
+        self.LayerNorm = self.make_layer_norm()
+
+    def build(self, input_shape=None):
+        h = self.config.hidden_size
+        self.dense.build((None, None, h))
+        self.LayerNorm.build((None, None, h))
+        self.built = True
+
+    def call(self, hidden_states):
+        return self.LayerNorm(self.activation(self.dense(hidden_states)))
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class TFBertLMPredictionHead(ConfigLayer):
+    """Vocabulary logits. The decoder matrix is the word-embedding variable, passed at call
+    time so there is one variable, not a copy; the output bias is this layer's own."""
+
+    def __init__(self, config, **kwargs):
+        super().__init__(config, **kwargs)
+        self.transform = self.sub(TFBertPredictionHeadTransform, self.config, name="transform")
+
+    def build(self, input_shape=None):
+        self.transform.build()
+        self.bias = self.add_weight(name="bias", shape=(self.config.vocab_size,), initializer="zeros")
+        self.built = True
+
+    def call(self, hidden_states, word_embeddings):
+        """hidden_states (B, T, H), word_embeddings (V, H) -> logits (B, T, V)."""
+        x = self.transform(hidden_states)
+        logits = ops.matmul(x, ops.transpose(ops.cast(word_embeddings, x.dtype)))
+        return logits + ops.cast(self.bias, x.dtype)
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class TFBertClsHeads(ConfigLayer):
+    """HF's `cls` module: `predictions` (MLM) and/or `seq_relationship` (NSP)."""
+
+    def __init__(self, config, mlm=True, nsp=True, **kwargs):
+        super().__init__(config, **kwargs)
+        self.mlm, self.nsp = mlm, nsp
+        if mlm:
+            self.predictions = self.sub(TFBertLMPredictionHead, self.config, name="predictions")
+        if nsp:
+            self.seq_relationship = self.make_dense(2, "seq_relationship")
+
+    def build(self, input_shape=None):
+        if self.mlm:
+            self.predictions.build()
+        if self.nsp:
+            self.seq_relationship.build((None, self.config.hidden_size))
+        self.built = True
+
+    def get_config(self):
+        return {**super().get_config(), "mlm": self.mlm, "nsp": self.nsp}
+
+    def call(self, sequence_output=None, pooled_output=None, word_embeddings=None):
+        """Returns (MLM logits (B, T, V) or None, NSP logits (B, 2) or None)."""
+        mlm = self.predictions(sequence_output, word_embeddings) if self.mlm else None
+        nsp = self.seq_relationship(pooled_output) if self.nsp else None
+        return mlm, nsp

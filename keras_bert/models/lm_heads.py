@@ -1,0 +1,120 @@
+"""Language-model heads: pretraining (MLM + NSP), masked LM, causal LM, next sentence."""
+
+import keras
+
+from keras_bert import losses, outputs
+from keras_bert.layers.heads import TFBertClsHeads
+from keras_bert.models.base import TFBertPreTrainedModel
+
+
+class _ClsModel(TFBertPreTrainedModel):
+    """A model whose head is HF's `cls` module (MLM and/or NSP)."""
+
+    mlm = True
+    nsp = True
+
+    def __init__(self, config, **kwargs):
+        super().__init__(config, **kwargs)
+        self.cls = TFBertClsHeads(self.config, mlm=self.mlm, nsp=self.nsp, name="cls", dtype=self.dtype_policy)
+
+    def heads(self, encoded):
+        """(MLM logits (B, T, V) or None, NSP logits (B, 2) or None)."""
+        return self.cls(encoded.last_hidden_state, encoded.pooler_output, self.get_input_embeddings().embeddings)
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class TFBertForPreTraining(_ClsModel):
+    """MLM + NSP. Labels: `labels` (B, T) with -100 for unmasked tokens, `next_sentence_label` (B,).
+    The loss is the sum of the MLM and NSP losses (of whichever labels are given)."""
+
+    hf_class_name = "BertForPreTraining"
+    label_names = ("labels", "next_sentence_label")
+    logit_names = ("prediction_logits", "seq_relationship_logits")
+
+    def forward(self, inputs, training=False):
+        encoded = self.encode(inputs, training)
+        mlm, nsp = self.heads(encoded)
+        return outputs.TFBertForPreTrainingOutput(
+            prediction_logits=mlm,
+            seq_relationship_logits=nsp,
+            hidden_states=encoded.hidden_states,
+            attentions=encoded.attentions,
+        )
+
+    def head_loss(self, labels, out):
+        total = 0.0
+        if "labels" in labels:
+            total = total + losses.masked_cross_entropy(labels["labels"], out.prediction_logits)
+        if "next_sentence_label" in labels:
+            total = total + losses.masked_cross_entropy(labels["next_sentence_label"], out.seq_relationship_logits)
+        return total
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class TFBertForMaskedLM(_ClsModel):
+    """Masked-LM logits (B, T, V); no pooler. Labels (B, T), -100 where not masked."""
+
+    hf_class_name = "BertForMaskedLM"
+    add_pooling_layer = False
+    nsp = False
+    label_names = ("labels",)
+    logit_names = ("logits",)
+    token_level_labels = True
+
+    def forward(self, inputs, training=False):
+        encoded = self.encode(inputs, training)
+        logits, _ = self.heads(encoded)
+        return outputs.TFMaskedLMOutput(logits=logits, hidden_states=encoded.hidden_states, attentions=encoded.attentions)
+
+    def head_loss(self, labels, out):
+        return losses.masked_cross_entropy(labels["labels"], out.logits)
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class TFBertLMHeadModel(_ClsModel):
+    """Causal LM (set `is_decoder=True`): logits (B, T, V), `past_key_values` for incremental
+    decoding, cross-attention with `add_cross_attention=True`. Labels (B, T) are shifted
+    inside the loss: logits at t predict labels at t + 1.
+
+    Cache format: a tuple over layers of `(k, v)` or `(k, v, cross_k, cross_v)`, each
+    (B, num_heads, length, head_dim)."""
+
+    hf_class_name = "BertLMHeadModel"
+    add_pooling_layer = False
+    nsp = False
+    label_names = ("labels",)
+    logit_names = ("logits",)
+
+    def forward(self, inputs, training=False):
+        encoded = self.encode(inputs, training)
+        logits, _ = self.heads(encoded)
+        return outputs.TFCausalLMOutputWithCrossAttentions(
+            logits=logits,
+            past_key_values=encoded.past_key_values,
+            hidden_states=encoded.hidden_states,
+            attentions=encoded.attentions,
+            cross_attentions=encoded.cross_attentions,
+        )
+
+    def head_loss(self, labels, out):
+        return losses.causal_lm_loss(labels["labels"], out.logits)
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class TFBertForNextSentencePrediction(_ClsModel):
+    """Is sentence B the continuation of A? Logits (B, 2); labels (B,) with 0 = continuation."""
+
+    hf_class_name = "BertForNextSentencePrediction"
+    mlm = False
+    label_names = ("labels",)
+    logit_names = ("logits",)
+
+    def forward(self, inputs, training=False):
+        encoded = self.encode(inputs, training)
+        _, logits = self.heads(encoded)
+        return outputs.TFNextSentencePredictorOutput(
+            logits=logits, hidden_states=encoded.hidden_states, attentions=encoded.attentions
+        )
+
+    def head_loss(self, labels, out):
+        return losses.masked_cross_entropy(labels["labels"], out.logits)
