@@ -144,9 +144,7 @@ class TFBertTokenizer(keras.layers.Layer):
         self._cjk = ut.ranges_to_class(ut.cjk_ranges())
         self._punct = ut.ranges_to_class(ut.punctuation_ranges())
         self._marks = ut.ranges_to_class(ut.mark_ranges())
-        isspace = [(cp, cp) for cp in range(ut.MAX_CODE_POINT + 1)
-                   if not 0xD800 <= cp <= 0xDFFF and chr(cp).isspace()]
-        self._raw_space = ut.ranges_to_class(isspace)
+        self._raw_space = ut.ranges_to_class(ut.isspace_ranges())
         self._lower = tf_graph.ExactLower() if self.do_lower_case else None
         if self.strip_accents is None:
             self._strip = bool(self.do_lower_case)

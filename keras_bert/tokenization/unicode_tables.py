@@ -165,3 +165,9 @@ def sigma_class(lower, cp):
     if lower("A" + c + "\u03a3")[-1] == "\u03c2":
         return 2
     return 0
+
+
+@functools.lru_cache(maxsize=None)
+def isspace_ranges():
+    """Code points where `str.isspace()` holds (`str.split()` separators)."""
+    return _ranges(lambda cp: not _is_surrogate(cp) and chr(cp).isspace())
