@@ -52,6 +52,8 @@ class TFBertEmbeddings(ConfigLayer):
         if token_type_ids is None:
             token_type_ids = ops.zeros(shape[:2], dtype="int32")
         x = inputs_embeds + self.token_type_embeddings(token_type_ids)
-        x = x + self.position_embeddings(position_ids)
+        if self.config.position_embedding_type == "absolute":
+            # Relative models keep the table (checkpoints have it) but do not add it (as HF).
+            x = x + self.position_embeddings(position_ids)
         x = self.LayerNorm(x)
         return self.dropout(x, training=training)
