@@ -16,9 +16,14 @@ def _twin(tf_record, name: str):
     return cls
 
 
-BaseModelOutputWithPoolingAndCrossAttentions = _twin(
-    _tf.TFBaseModelOutputWithPoolingAndCrossAttentions, "BaseModelOutputWithPoolingAndCrossAttentions"
+# transformers' PyTorch record puts hidden_states before past_key_values (the TF one after),
+# so the tuple view (return_dict=False) matches the torch reference.
+BaseModelOutputWithPoolingAndCrossAttentions = _record(
+    "BaseModelOutputWithPoolingAndCrossAttentions",
+    ("last_hidden_state", "pooler_output", "hidden_states", "past_key_values", "attentions", "cross_attentions"),
+    _tf.TFBaseModelOutputWithPoolingAndCrossAttentions.__doc__,
 )
+BaseModelOutputWithPoolingAndCrossAttentions.__module__ = __name__
 BertForPreTrainingOutput = _twin(_tf.TFBertForPreTrainingOutput, "BertForPreTrainingOutput")
 MaskedLMOutput = _twin(_tf.TFMaskedLMOutput, "MaskedLMOutput")
 CausalLMOutputWithCrossAttentions = _twin(_tf.TFCausalLMOutputWithCrossAttentions, "CausalLMOutputWithCrossAttentions")

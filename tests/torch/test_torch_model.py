@@ -217,3 +217,42 @@ def test_real_checkpoint_minilm():
         valid = inputs["attention_mask"][..., None].expand_as(ref.last_hidden_state)
         assert_close(out.last_hidden_state, ref.last_hidden_state, atol=ATOL, mask=valid, what=f"{impl} last_hidden_state")
         assert_close(out.pooler_output, ref.pooler_output, atol=ATOL, what=f"{impl} pooler_output")
+
+
+def test_output_records_match_transformers_fields():
+    import dataclasses
+
+    from transformers import modeling_outputs
+    from transformers.models.bert.modeling_bert import BertForPreTrainingOutput
+
+    import keras_bert.torch.outputs as records
+
+    for name in records.__all__[1:]:
+        reference = BertForPreTrainingOutput if name == "BertForPreTrainingOutput" else getattr(modeling_outputs, name)
+        assert getattr(records, name)._fields == tuple(f.name for f in dataclasses.fields(reference)), name
+
+
+def test_bfloat16_padded_no_nan(tmp_path):
+    make_hf("BertModel", tmp_path)
+    for impl in ("sdpa", "eager"):
+        model = BertModel.from_pretrained(tmp_path, attn_implementation=impl).to(torch.bfloat16)
+        inputs = batch()
+        inputs["attention_mask"][2] = 0
+        with torch.no_grad():
+            out = model(**inputs)
+        assert out.last_hidden_state.dtype == torch.bfloat16
+        assert torch.isfinite(out.last_hidden_state.float()).all()
+
+
+def test_training_step_grads_reach_tied_weights(tmp_path):
+    import keras_bert.torch as kt
+
+    make_hf("BertForMaskedLM", tmp_path)
+    model = kt.BertForMaskedLM.from_pretrained(tmp_path).train()
+    inputs = batch()
+    labels = inputs["input_ids"].masked_fill(inputs["attention_mask"] == 0, -100)
+    loss = model(**inputs, labels=labels).loss
+    loss.backward()
+    emb = model.bert.embeddings.word_embeddings.weight
+    assert emb.grad is not None and torch.isfinite(emb.grad).all() and emb.grad.abs().sum() > 0
+    assert model.cls.predictions.bias.grad is not None
