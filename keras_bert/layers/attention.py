@@ -113,7 +113,7 @@ class TFBertSelfAttention(ConfigLayer):
             scores = scores + self._relative_scores(q, k, past_length)
         scores = ops.cast(scores, "float32") * self.scale
         if attention_mask is not None:
-            scores = scores + attention_mask
+            scores = scores + ops.cast(attention_mask, "float32")
         probs = ops.softmax(scores, axis=-1)  # (B, N, T, S), float32
         probs = ops.cast(probs, self.compute_dtype)
         if head_mask is not None:

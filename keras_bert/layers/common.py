@@ -1,6 +1,7 @@
 """Helpers shared by the Keras layers: config (de)serialization and initializers."""
 
 import keras
+import numpy as np
 
 from keras_bert.config import BertConfig
 
@@ -22,6 +23,10 @@ class ConfigLayer(keras.layers.Layer):
     """A layer built from a `BertConfig`; `get_config` stores the config as a dict."""
 
     def __init__(self, config, **kwargs):
+        # No input autocasting: the additive float32 attention masks must reach the softmax
+        # as float32 (in bfloat16 float32's most negative value rounds to -inf). The leaf
+        # layers (Dense, Embedding, LayerNormalization) still cast for themselves.
+        kwargs.setdefault("autocast", False)
         super().__init__(**kwargs)
         self.config = as_config(config)
 
@@ -46,3 +51,28 @@ class ConfigLayer(keras.layers.Layer):
 
     def make_layer_norm(self, name="LayerNorm"):
         return self.sub(keras.layers.LayerNormalization, epsilon=self.config.layer_norm_eps, name=name)
+
+
+def replace_weight(layer, attr: str, value: np.ndarray):
+    """Swaps `layer.<attr>` for a new variable holding `value` (its shape may differ).
+
+    Keras locks a built layer's state; this unlocks it for the one swap. Optimizer
+    slots made for the old variable are not carried over: compile after resizing.
+    """
+    old = getattr(layer, attr)
+    layer._tracker.unlock()
+    try:
+        for store in (layer._trainable_variables, layer._non_trainable_variables):
+            if any(v is old for v in store):
+                store[:] = [v for v in store if v is not old]
+        new = layer.add_weight(
+            shape=value.shape,
+            initializer=keras.initializers.Constant(value),
+            dtype=old.dtype,
+            trainable=old.trainable,
+            name=old.name,
+        )
+        setattr(layer, attr, new)
+    finally:
+        layer._tracker.lock()
+    return new

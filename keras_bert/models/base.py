@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 
 import keras
+import numpy as np
 from keras import ops
 
 from keras_bert.checkpoints import load_checkpoint
@@ -13,7 +14,7 @@ from keras_bert.checkpoints.hf_pytorch import SAFE_WEIGHTS, write_safetensors
 from keras_bert.checkpoints.keras_weights import load_state, state_dict
 from keras_bert.checkpoints.names import BASE_PREFIX, TIED_DECODER_WEIGHT, to_base_model_names
 from keras_bert.config import BertConfig
-from keras_bert.layers.common import as_config
+from keras_bert.layers.common import as_config, replace_weight
 from keras_bert.models.main_layer import TFBertMainLayer
 
 # Model inputs that may arrive inside a dict as the first argument (what `model.fit` passes).
@@ -76,6 +77,7 @@ class TFBertPreTrainedModel(keras.Model):
     token_level_labels = False
 
     def __init__(self, config, **kwargs):
+        kwargs.setdefault("autocast", False)  # float labels and masks stay float32 (see ConfigLayer)
         super().__init__(**kwargs)
         self.config = as_config(config)
         self.loading_info = None
@@ -125,6 +127,31 @@ class TFBertPreTrainedModel(keras.Model):
     def get_input_embeddings(self):
         """The word-embedding layer (its variable is also the MLM decoder matrix)."""
         return self.bert.embeddings.word_embeddings
+
+    def resize_token_embeddings(self, new_num_tokens: int):
+        """Grows or shrinks the vocabulary: word embeddings (and the tied MLM decoder) plus
+        the MLM output bias. Kept rows are copied; new rows are initialized as in training.
+        Call it before `compile`. Returns the word-embedding layer."""
+        if not isinstance(new_num_tokens, int) or new_num_tokens <= 0:
+            raise ValueError(f"new_num_tokens must be a positive int, got {new_num_tokens!r}")
+        if not self.built:
+            self.build()
+        embedding = self.get_input_embeddings()
+        old = keras.ops.convert_to_numpy(embedding.embeddings)
+        keep = min(len(old), new_num_tokens)
+        fresh = np.random.default_rng().normal(0.0, self.config.initializer_range, (new_num_tokens, old.shape[1]))
+        fresh = np.clip(fresh, -2 * self.config.initializer_range, 2 * self.config.initializer_range).astype(old.dtype)
+        fresh[:keep] = old[:keep]
+        replace_weight(embedding, "_embeddings", fresh)
+        embedding.input_dim = new_num_tokens
+        predictions = getattr(getattr(self, "cls", None), "predictions", None)
+        if predictions is not None:
+            bias = keras.ops.convert_to_numpy(predictions.bias)
+            new_bias = np.zeros((new_num_tokens,), bias.dtype)
+            new_bias[:keep] = bias[:keep]
+            replace_weight(predictions, "bias", new_bias)
+        self.config.vocab_size = new_num_tokens
+        return embedding
 
     def encode(self, inputs: dict, training=False):
         """Runs the encoder with HF's hidden-state / attention options."""

@@ -238,13 +238,12 @@ class TFBertTokenizer(keras.layers.Layer):
         return out
 
     def compute_output_spec(self, text, text_pair=None):
-        spec = keras.KerasTensor((text.shape[0], None), dtype=self.output_dtype)
         names = ["input_ids"]
         if self.return_token_type_ids:
             names.append("token_type_ids")
         if self.return_attention_mask:
             names.append("attention_mask")
-        return {n: spec for n in names}
+        return {n: keras.KerasTensor((text.shape[0], None), dtype=self.output_dtype) for n in names}
 
     # -- serialization --------------------------------------------------
     def get_config(self):
