@@ -18,6 +18,7 @@ _TRUNCATION = {True: "longest_first", False: None, None: None,
                "longest_first": "longest_first", "only_first": "only_first",
                "only_second": "only_second", "do_not_truncate": None}
 MAX_CHARS_PER_WORD = 100
+SHARDS = 2  # batch slices tokenized as independent graph branches
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
@@ -195,13 +196,24 @@ class TFBertTokenizer(keras.layers.Layer):
         ids = wp.with_flat_values(values)
         return pieces.with_flat_values(ids).merge_dims(1, 2)
 
+    def _tokenize_sharded(self, text):
+        """tokenize_ids on independent slices of the batch.
+
+        In a graph the slices are independent op chains, so TF's inter-op
+        thread pool runs them in parallel (string ops are single-threaded).
+        """
+        size = tf.shape(text)[0]
+        bounds = [size * i // SHARDS for i in range(SHARDS + 1)]
+        parts = [self.tokenize_ids(text[bounds[i]:bounds[i + 1]]) for i in range(SHARDS)]
+        return tf.concat(parts, axis=0)
+
     def call(self, text, text_pair=None):
         text = tf.reshape(tf.convert_to_tensor(text, tf.string), [-1])
-        ids_a = self.tokenize_ids(text)
+        ids_a = self._tokenize_sharded(text)
         ids_b = None
         if text_pair is not None:
             text_pair = tf.reshape(tf.convert_to_tensor(text_pair, tf.string), [-1])
-            ids_b = self.tokenize_ids(text_pair)
+            ids_b = self._tokenize_sharded(text_pair)
         strategy = _TRUNCATION[self.truncation]
         if strategy and self.max_length is not None:
             len_a = ids_a.row_lengths()

@@ -1,0 +1,45 @@
+"""BertTokenizerFast: same call API as BertTokenizer, offsets, loading."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))  # --import-mode=importlib: helpers beside us
+
+import numpy as np  # noqa: E402
+from tokenizer_corpus import REAL_VOCAB_DIR, SENTENCES  # noqa: E402
+
+from keras_bert.tokenization import BertTokenizer, BertTokenizerFast  # noqa: E402
+
+
+def test_fast_matches_slow_on_sentences(tmp_path):
+    slow = BertTokenizer.from_pretrained(REAL_VOCAB_DIR)
+    fast = BertTokenizerFast.from_pretrained(REAL_VOCAB_DIR)
+    built = BertTokenizerFast(os.path.join(REAL_VOCAB_DIR, "vocab.txt"))  # no tokenizer.json
+    assert fast.tokenize("UNwant\u00E9d,running") == ["unwanted", ",", "running"]
+    # The Rust normalizer uses its own Unicode tables (documented); it differs
+    # from the reference on a few scripts, so compare where tokens agree.
+    same = [s for s in SENTENCES if fast.tokenize(s) == slow.tokenize(s)]
+    assert len(same) >= len(SENTENCES) - 3, set(SENTENCES) - set(same)
+    for kw in (dict(padding=True), dict(padding="max_length", truncation=True, max_length=12),
+               dict(truncation="only_second", max_length=10, return_special_tokens_mask=True)):
+        want = slow(same, same[::-1], **kw)
+        assert fast(same, same[::-1], **kw) == want
+        assert built(same, same[::-1], **kw) == want
+    assert fast(SENTENCES[0]) == slow(SENTENCES[0])
+    np.testing.assert_array_equal(fast(same, padding=True, return_tensors="np")["input_ids"],
+                                  slow(same, padding=True, return_tensors="np")["input_ids"])
+    fast.save_pretrained(str(tmp_path))
+    assert "tokenizer.json" in os.listdir(tmp_path)
+    assert BertTokenizerFast.from_pretrained(str(tmp_path))(same) == slow(same)
+
+
+def test_offsets_mapping():
+    fast = BertTokenizerFast.from_pretrained(REAL_VOCAB_DIR)
+    text = "Hello, naïve world"
+    out = fast(text, "pair", return_offsets_mapping=True, padding="max_length", max_length=12)
+    offsets = out["offset_mapping"]
+    assert len(offsets) == len(out["input_ids"]) == 12
+    tokens = fast.convert_ids_to_tokens(out["input_ids"])
+    assert offsets[0] == (0, 0) and tokens[0] == "[CLS]"
+    assert [text[s:e] for (s, e) in offsets[1:5]] == ["Hello", ",", "naïve", "world"]
+    assert offsets[-1] == (0, 0)
