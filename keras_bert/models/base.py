@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import keras
 import numpy as np
 from keras import ops
+from keras.src.losses.loss import scale_loss_for_distribution
 
 from keras_bert.checkpoints import load_checkpoint
 from keras_bert.checkpoints.hf_pytorch import SAFE_WEIGHTS, write_safetensors
@@ -190,7 +191,9 @@ class TFBertPreTrainedModel(keras.Model):
             )
         for extra in self.losses:
             loss = loss + ops.cast(extra, loss.dtype)
-        return loss
+        # As Keras losses do: under tf.distribute each replica returns loss / replicas, so the
+        # summed gradients are those of the global-batch mean (fit's tracker unscales it).
+        return scale_loss_for_distribution(loss)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         labels = self._labels(x, y)
