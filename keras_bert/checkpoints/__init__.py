@@ -1,4 +1,8 @@
-"""Checkpoint formats. Readers return `{canonical HF name: numpy array}`; see names.py."""
+"""Checkpoint formats. Readers return `{canonical HF name: numpy array}`; see names.py.
+
+`load_checkpoint(path)` detects the format (detect.py): HF PyTorch (safetensors, .bin,
+sharded), HF TF `tf_model.h5` (sharded too), Google TF1 `bert_model.ckpt`, Keras native.
+"""
 
 from keras_bert.checkpoints.hf_pytorch import CheckpointError, read_hf_weights, write_safetensors
 from keras_bert.checkpoints.names import canonicalize
@@ -6,7 +10,16 @@ from keras_bert.checkpoints.names import canonicalize
 
 def load_checkpoint(path) -> dict:
     """Reads any supported checkpoint at `path` into canonical names."""
-    return canonicalize(read_hf_weights(path))
+    from keras_bert.checkpoints.detect import read_weights
+
+    return canonicalize(read_weights(path))
 
 
-__all__ = ["CheckpointError", "load_checkpoint", "read_hf_weights", "write_safetensors", "canonicalize"]
+def detect_format(path) -> str:
+    """`hf`, `tf-h5`, `tf1` or `keras`; raises CheckpointError for anything else."""
+    from keras_bert.checkpoints.detect import detect_format as detect
+
+    return detect(path)[0]
+
+
+__all__ = ["CheckpointError", "load_checkpoint", "detect_format", "read_hf_weights", "write_safetensors", "canonicalize"]

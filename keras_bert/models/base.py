@@ -258,16 +258,30 @@ class TFBertPreTrainedModel(keras.Model):
         return state
 
     def save_pretrained(self, directory, format: str = "hf"):
-        """Writes `config.json` + `model.safetensors` in HF PyTorch naming."""
-        if format != "hf":
-            raise ValueError(f"Unknown save format {format!r}; supported: 'hf'")
+        """Writes `config.json` plus the weights, written to a temporary file and renamed.
+
+        `format="hf"`: `model.safetensors` in HF PyTorch naming (transformers v5 reads it).
+        `format="tf-h5"`: `tf_model.h5` laid out as transformers 4.x `TFBert*.save_pretrained`
+        writes it (Keras 2 HDF5, `tf_bert_for_.../bert/...:0` names), for `tf-keras` users.
+        """
+        if format not in ("hf", "tf-h5"):
+            raise ValueError(f"Unknown save format {format!r}; supported: 'hf', 'tf-h5'")
         directory = os.fspath(directory)
         os.makedirs(directory, exist_ok=True)
         config = self.config.copy(architectures=[self.hf_class_name])
-        weights = os.path.join(directory, SAFE_WEIGHTS)
+        if format == "hf":
+            weights = os.path.join(directory, SAFE_WEIGHTS)
+            write = lambda tmp: write_safetensors(self.hf_state_dict(), tmp)  # noqa: E731
+        else:
+            from keras_bert.checkpoints.tf_h5 import TF_WEIGHTS, to_snake_case, write_tf_h5
+
+            weights = os.path.join(directory, TF_WEIGHTS)
+            state = state_dict(self)
+            state.pop(TIED_DECODER_WEIGHT, None)
+            write = lambda tmp: write_tf_h5(state, tmp, to_snake_case("TF" + self.hf_class_name))  # noqa: E731
         tmp = weights + ".tmp"
         try:
-            write_safetensors(self.hf_state_dict(), tmp)
+            write(tmp)
             os.replace(tmp, weights)
         finally:
             if os.path.exists(tmp):

@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from keras_bert.checkpoints.hf_pytorch import CheckpointError, read_hf_weights, write_safetensors
+from keras_bert.checkpoints.detect import read_weights
+from keras_bert.checkpoints.hf_pytorch import CheckpointError, write_safetensors
 from keras_bert.checkpoints.names import BASE_PREFIX, canonicalize
 from keras_bert.config import BertConfig
 from keras_bert.torch.layers import BertEmbeddings, BertEncoder, BertPooler
@@ -96,7 +97,9 @@ class BertPreTrainedModel(nn.Module):
     @classmethod
     def from_pretrained(cls, path, *, config: BertConfig | None = None, attn_implementation: str = "sdpa",
                         allow_missing_base: bool = False, **config_overrides):
-        """Builds the model from a local HF directory (config.json + weights).
+        """Builds the model from a local checkpoint directory: config.json (or bert_config.json)
+        plus weights in any format `keras_bert.checkpoints.detect` knows (HF PyTorch,
+        HF TF tf_model.h5, Google TF1, Keras native).
 
         Weights may carry the `bert.` prefix or not, legacy `gamma`/`beta` names and
         `position_ids` buffers. Head weights absent from the checkpoint are initialized
@@ -112,7 +115,7 @@ class BertPreTrainedModel(nn.Module):
         elif config_overrides:
             config = config.copy(**config_overrides)
         model = cls(config, attn_implementation=attn_implementation, **model_kwargs)
-        raw = read_hf_weights(path)
+        raw = read_weights(path)  # any format (detect.py); HF names come back as stored
         state = canonicalize(raw)
         if "cls.predictions.decoder.bias" in raw and "cls.predictions.decoder.bias" in model._own_names():
             state["cls.predictions.decoder.bias"] = raw["cls.predictions.decoder.bias"]  # untied decoder
