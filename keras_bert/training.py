@@ -157,6 +157,8 @@ def train(
             model.compile(optimizer=optimizer or "adam", jit_compile=jit_compile and not use_custom)
     _check_variables(model, strategy)
     if not use_custom:
+        if steps_per_epoch:
+            dataset = dataset.repeat()  # a cap on steps never runs a finite dataset dry
         return model.fit(
             dataset,
             epochs=epochs,
@@ -165,6 +167,7 @@ def train(
             validation_data=validation_data,
             validation_steps=validation_steps,
             verbose=verbose,
+            shuffle=False,  # tf.data shuffles itself
         )
     return CustomLoop(model, strategy, jit_compile).run(
         dataset, epochs, callbacks, steps_per_epoch, validation_data, validation_steps, verbose
