@@ -100,3 +100,72 @@ def read_weights(path) -> dict[str, np.ndarray]:
     if fmt == "tf1":
         return tf1.read_tf1(resolved)
     return keras_native.read_keras_native(resolved)
+
+
+# -- which model a checkpoint holds ------------------------------------------------------
+HEAD_CLASSES = (
+    "BertModel",
+    "BertForPreTraining",
+    "BertForMaskedLM",
+    "BertLMHeadModel",
+    "BertForNextSentencePrediction",
+    "BertForSequenceClassification",
+    "BertForMultipleChoice",
+    "BertForTokenClassification",
+    "BertForQuestionAnswering",
+)
+
+
+def heads_present(state) -> list[str]:
+    """Human names of the parts a canonical state holds beyond the encoder."""
+    found = []
+    if any(k.startswith("bert.pooler.") for k in state):
+        found.append("pooler")
+    if "cls.predictions.bias" in state or any(k.startswith("cls.predictions.transform.") for k in state):
+        found.append("mlm")
+    if any(k.startswith("cls.seq_relationship.") for k in state):
+        found.append("nsp")
+    if "classifier.weight" in state:
+        found.append(f"classifier({np.shape(state['classifier.weight'])[0]} outputs)")
+    if "qa_outputs.weight" in state:
+        found.append("qa_outputs")
+    return found
+
+
+def guess_head(state, config=None) -> str:
+    """The HF class name for a checkpoint: config `architectures` first, else the weights present."""
+    for arch in getattr(config, "architectures", None) or ():
+        name = arch.removeprefix("TF")
+        if name in HEAD_CLASSES:
+            return name
+    mlm = "cls.predictions.bias" in state
+    nsp = "cls.seq_relationship.weight" in state
+    if mlm and nsp:
+        return "BertForPreTraining"
+    if mlm:
+        return "BertLMHeadModel" if getattr(config, "is_decoder", False) else "BertForMaskedLM"
+    if nsp:
+        return "BertForNextSentencePrediction"
+    if "qa_outputs.weight" in state:
+        return "BertForQuestionAnswering"
+    if "classifier.weight" in state:
+        pooled = any(k.startswith("bert.pooler.") for k in state)
+        return "BertForSequenceClassification" if pooled else "BertForTokenClassification"
+    return "BertModel"
+
+
+def check_config(state, config) -> list[str]:
+    """Disagreements between a config and a canonical state (empty when they fit)."""
+    problems = []
+    emb = state.get("bert.embeddings.word_embeddings.weight")
+    if emb is None:
+        return ["the weights have no bert.embeddings.word_embeddings.weight"]
+    if tuple(emb.shape) != (config.vocab_size, config.hidden_size):
+        problems.append(
+            f"word embeddings are {tuple(emb.shape)} but config says vocab_size={config.vocab_size}, "
+            f"hidden_size={config.hidden_size}"
+        )
+    layers = {int(k.split(".")[3]) for k in state if k.startswith("bert.encoder.layer.")}
+    if layers and len(layers) != config.num_hidden_layers:
+        problems.append(f"the weights hold {len(layers)} encoder layers but config says num_hidden_layers={config.num_hidden_layers}")
+    return problems

@@ -1,0 +1,1 @@
+"""Command-line front ends (argparse). `keras-bert-convert` / `tools/convert` is `convert.main`."""
