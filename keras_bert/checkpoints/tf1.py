@@ -113,7 +113,10 @@ def read_tf1(path: str) -> dict[str, np.ndarray]:
         try:
             value = np.asarray(reader.get_tensor(name))
         except Exception as e:  # noqa: BLE001
-            raise CheckpointError(f"Cannot read tensor {name!r} from {prefix!r}: {str(e).strip().splitlines()[0]}") from None
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            raise CheckpointError(
+                f"Cannot read TF1 checkpoint {prefix!r}: tensor {name!r}: {first} (truncated or corrupt .data file?)"
+            ) from None
         out[canonical] = np.ascontiguousarray(value.T) if transpose and value.ndim == 2 else value
     if not out:
         raise CheckpointError(f"TF1 checkpoint {prefix!r} holds no model weights (only {len(skipped)} training variables)")
