@@ -1,0 +1,72 @@
+"""`keras-bert-convert export SRC OUT --task TASK`: any readable checkpoint -> a text-in
+SavedModel for TF Serving (see `keras_bert.serving.export_saved_model`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from keras_bert.checkpoints import CheckpointError
+from keras_bert.serving.tasks import TASKS
+
+# The Keras class each task runs (the inverse of serving.export.TASK_BY_CLASS).
+TASK_CLASSES = {
+    "features": "TFBertModel",
+    "classification": "TFBertForSequenceClassification",
+    "token-classification": "TFBertForTokenClassification",
+    "question-answering": "TFBertForQuestionAnswering",
+    "fill-mask": "TFBertForMaskedLM",
+    "multiple-choice": "TFBertForMultipleChoice",
+    "pretraining": "TFBertForPreTraining",
+}
+
+
+def register(subparsers):
+    p = subparsers.add_parser("export", help="export a checkpoint as a text-in SavedModel for TF Serving")
+    p.add_argument("src", help="checkpoint directory (any format from_pretrained reads) with vocab.txt")
+    p.add_argument("out", help="version directory, e.g. saved_models/NAME/1 (a non-numeric OUT gets /1 appended)")
+    p.add_argument("--task", choices=TASKS, help="serving task (default: from the checkpoint's head)")
+    p.add_argument("--max-length", type=int, help="truncate inputs to N tokens (default: the tokenizer's, capped by the model)")
+    p.add_argument("--force", action="store_true", help="replace an existing OUT")
+    p.set_defaults(func=run_export)
+
+
+def run_export(args) -> int:
+    import keras_bert.models as models
+    from keras_bert.checkpoints.keras_weights import load_state
+    from keras_bert.cli.convert import EXIT_OK, UsageError
+    from keras_bert.cli.source import open_source
+    from keras_bert.serving import export_saved_model, infer_task
+    from keras_bert.tokenization import BertTokenizer
+
+    out = os.fspath(args.out)
+    if not os.path.basename(os.path.normpath(out)).isdigit():
+        out = os.path.join(out, "1")
+    if os.path.lexists(out) and not args.force:
+        raise UsageError(f"{out!r} exists; pass --force to replace it")
+    if args.max_length is not None and args.max_length < 2:
+        raise UsageError(f"--max-length must be at least 2 ([CLS] and [SEP]), got {args.max_length}")
+    src = open_source(args.src)
+    problems = src.config_problems()
+    if problems:
+        raise CheckpointError(f"config does not fit the weights in {args.src!r}: {problems[0]}")
+    if not os.path.isfile(os.path.join(src.directory, "vocab.txt")):
+        raise CheckpointError(f"no vocab.txt in {src.directory!r}: the SavedModel needs the vocabulary")
+    vocab = src.vocab_problem()
+    if vocab:
+        raise CheckpointError(vocab)
+    cls = getattr(models, TASK_CLASSES[args.task] if args.task else "TF" + src.head)
+    model = cls(src.config)
+    model.build()
+    info = load_state(model, src.state, source=args.src)
+    if info["newly_initialized"]:
+        print(
+            f"warning: {args.src!r} has no weights for {', '.join(info['newly_initialized'][:4])}: "
+            "they are random; fine-tune before serving",
+            file=sys.stderr,
+        )
+    task = args.task or infer_task(model)
+    tokenizer = BertTokenizer.from_pretrained(src.directory)
+    export_saved_model(model, tokenizer, out, task=task, max_length=args.max_length, overwrite=args.force)
+    print(f"exported {cls.__name__} ({task}) to {out}", file=sys.stderr)
+    return EXIT_OK
