@@ -85,6 +85,13 @@ class TFBertPreTrainedModel(keras.Model):
         self.bert = TFBertMainLayer(self.config, self.add_pooling_layer, name="bert", dtype=self.dtype_policy)
 
     # -- calling ----------------------------------------------------------------------
+    def __call__(self, *args, **kwargs):
+        # Any mapping of inputs (a tokenizer's BatchEncoding, say) is passed on as a plain
+        # dict: Keras only treats exact dicts as nested structures of tensors.
+        if args and isinstance(args[0], Mapping) and type(args[0]) is not dict:
+            args = (dict(args[0]),) + args[1:]
+        return super().__call__(*args, **kwargs)
+
     def call(
         self,
         input_ids=None,

@@ -139,3 +139,15 @@ def test_inputs_embeds_equals_input_ids(make_tiny_config, make_batch):
     np.testing.assert_allclose(np.asarray(a), np.asarray(b.last_hidden_state), atol=1e-6)
     with pytest.raises(ValueError, match="exactly one"):
         model(input_ids=batch["input_ids"], inputs_embeds=embeds)
+
+
+def test_tokenizer_output_mapping_is_accepted(minilm_dir):
+    """A BatchEncoding (a dict subclass) goes straight into the model, as in transformers."""
+    from keras_bert.tokenization import BertTokenizer
+
+    tokenizer = BertTokenizer.from_pretrained(minilm_dir)
+    model = TFBertModel(BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=1,
+                                   num_attention_heads=2, intermediate_size=20))
+    enc = tokenizer(["hello world", "a longer second sentence"], padding=True, return_tensors="np")
+    assert type(enc) is not dict
+    np.testing.assert_array_equal(np.asarray(model(enc).last_hidden_state), np.asarray(model(dict(enc)).last_hidden_state))
