@@ -2,6 +2,7 @@
 
 from keras_bert import outputs
 from keras_bert.config import BertConfig
+from keras_bert.inference import predict_fn
 from keras_bert.models import (
     TFBertForMaskedLM,
     TFBertForMultipleChoice,
@@ -15,6 +16,8 @@ from keras_bert.models import (
     TFBertModel,
     TFBertPreTrainedModel,
 )
+from keras_bert.serving import export_saved_model
+from keras_bert.tokenization import BertTokenizer, BertTokenizerFast, TFBertTokenizer
 from keras_bert.outputs import (
     TFBaseModelOutputWithPoolingAndCrossAttentions,
     TFBertForPreTrainingOutput,
@@ -50,4 +53,9 @@ __all__ = [
     "TFSequenceClassifierOutput",
     "TFTokenClassifierOutput",
     "outputs",
+    "BertTokenizer",
+    "BertTokenizerFast",
+    "TFBertTokenizer",
+    "export_saved_model",
+    "predict_fn",
 ]
