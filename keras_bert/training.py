@@ -229,6 +229,8 @@ class CustomLoop:
         self.strategy = strategy
         self.optimizer = model.optimizer
         with strategy.scope():
+            if not model.built:
+                model.build()  # keras_bert models build without an input shape
             self.optimizer.build(model.trainable_variables)
         grads = self._grads
         self._grads_fn = tf.function(grads, jit_compile=True) if jit_compile else grads
