@@ -67,8 +67,8 @@ def detect_format(path) -> tuple[str, str]:
             return "keras", found
         listing = ", ".join(sorted(os.listdir(path))[:10]) or "nothing"
         raise CheckpointError(
-            f"Unknown checkpoint format in {path!r} (it holds {listing}); expected model.safetensors, "
-            "pytorch_model.bin, tf_model.h5, bert_model.ckpt.index or *.keras / *.weights.h5"
+            f"Unknown checkpoint format in {path!r}: No HF weights (model.safetensors, pytorch_model.bin), "
+            f"tf_model.h5, bert_model.ckpt.index or *.keras / *.weights.h5; it holds {listing}"
         )
     if not os.path.exists(path):
         if tf1.find_tf1_prefix(path):
