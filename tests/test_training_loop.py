@@ -94,8 +94,8 @@ def test_custom_loop_early_stopping_and_steps(make_tiny_config):
 @pytest.mark.slow
 def test_mirrored_two_devices_equals_one_device():
     out = {}
-    for devices in ("/cpu:0", "/cpu:0,/cpu:1"):
-        for loop in ("fit", "custom"):
+    for devices, loop in (("/cpu:0", "fit"), ("/cpu:0,/cpu:1", "fit"), ("/cpu:0,/cpu:1", "custom")):
+        if True:
             proc = subprocess.run([sys.executable, WORKER, "mirrored", devices, loop], capture_output=True, text=True,
                                   env=_env(), timeout=300)
             assert proc.returncode == 0, proc.stderr[-3000:]
