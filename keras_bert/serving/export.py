@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from keras_bert.serving import tasks
 from keras_bert.serving.ops_check import check_serving_ops
+from keras_bert.tokenization.tf_offsets import model_input_offsets
 
 TASK_BY_CLASS = {
     "TFBertModel": "features",
@@ -117,7 +118,8 @@ class ServingModule(tf.Module):
         if self.task == "classification":
             return tasks.classification(out, self.config, self.labels_table)
         if self.task == "token-classification":
-            return tasks.token_classification(out, inputs, self.labels_table, self.id_to_token)
+            offsets = model_input_offsets(self.tokenizer, text, tf.shape(inputs["input_ids"])[1])
+            return tasks.token_classification(out, inputs, self.labels_table, self.id_to_token, offsets)
         if self.task == "question-answering":
             return tasks.question_answering(out, inputs, self.id_to_token)
         if self.task == "fill-mask":

@@ -48,13 +48,14 @@ def classification(out, config, labels_table):
     }
 
 
-def token_classification(out, inputs, labels_table, id_to_token):
+def token_classification(out, inputs, labels_table, id_to_token, offsets):
+    """Per word piece: logits, label, the piece and its [start, end) byte offsets in the text."""
     logits = tf.cast(out["logits"], tf.float32)  # (B, T, L)
     label_id = tf.argmax(logits, axis=-1, output_type=tf.int32)  # (B, T)
     real = tf.cast(inputs["attention_mask"], tf.bool)
     tokens = tf.where(real, id_to_token.lookup(tf.cast(inputs["input_ids"], tf.int64)), "")
     labels = tf.where(real, labels_table.lookup(tf.cast(label_id, tf.int64)), "")
-    return {"logits": logits, "label_id": label_id, "label": labels, "tokens": tokens}
+    return {"logits": logits, "label_id": label_id, "label": labels, "tokens": tokens, "offsets": offsets}
 
 
 def question_answering(out, inputs, id_to_token):
@@ -74,8 +75,9 @@ def question_answering(out, inputs, id_to_token):
     p_start = tf.where(context, p_start, 0.0)
     p_end = tf.where(context, p_end, 0.0)
     pair = p_start[:, :, None] * p_end[:, None, :]  # (B, T, T): start i, end j
-    band = tf.linalg.band_part(tf.ones_like(pair[0]), 0, MAX_ANSWER_TOKENS - 1)  # j in [i, i + 29]
-    pair = pair * band[None]
+    gap = positions[0][None, :] - positions[0][:, None]  # (T, T): j - i
+    band = tf.logical_and(gap >= 0, gap < MAX_ANSWER_TOKENS)  # start <= end < start + 30
+    pair = tf.where(band[None], pair, 0.0)
     length = tf.shape(start)[1]
     best = tf.argmax(tf.reshape(pair, [tf.shape(start)[0], -1]), axis=-1, output_type=tf.int32)
     best_start, best_end = best // length, best % length

@@ -180,6 +180,10 @@ class BertTokenizer:
         special = set(self.all_special_ids) if skip_special_tokens else ()
         return [self.ids_to_tokens.get(int(i), self.unk_token) for i in ids if int(i) not in special]
 
+    def convert_tokens_to_string(self, tokens):
+        """Word pieces to text: joined with spaces, `##` continuations glued on."""
+        return " ".join(tokens).replace(" ##", "").strip()
+
     def _encode_text(self, text):
         return self.convert_tokens_to_ids(self.tokenize(text)), None
 
@@ -218,8 +222,7 @@ class BertTokenizer:
         if hasattr(ids, "numpy"):
             ids = ids.numpy()
         ids = [int(i) for i in (ids.tolist() if hasattr(ids, "tolist") else ids)] if not isinstance(ids, int) else [ids]
-        tokens = self.convert_ids_to_tokens(ids, skip_special_tokens=skip_special_tokens)
-        text = " ".join(tokens).replace(" ##", "").strip()
+        text = self.convert_tokens_to_string(self.convert_ids_to_tokens(ids, skip_special_tokens=skip_special_tokens))
         clean = self.clean_up_tokenization_spaces if clean_up_tokenization_spaces is None else clean_up_tokenization_spaces
         if clean:
             for a, b in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"),

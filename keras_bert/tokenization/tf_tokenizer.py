@@ -181,12 +181,23 @@ class TFBertTokenizer(keras.layers.Layer):
         else:
             text = tf.strings.regex_replace(text, self._raw_space, " ")
             pieces = tf.strings.split(text)
-        flat = pieces.flat_values  # (T,)
+        ids = self.wordpiece_ids(pieces.flat_values)  # (T, (k))
+        return pieces.with_flat_values(ids).merge_dims(1, 2)
+
+    def wordpiece_ids(self, flat, with_offsets=False):
+        """(P,) basic tokens -> (P, (k)) word piece ids (and byte offsets within each token).
+
+        Special tokens and never_split words map to their own id; words over 100
+        characters to [UNK]; the rest go through WordPiece.
+        """
         direct = tf.strings.regex_full_match(flat, self._direct_pattern)
         too_long = tf.strings.length(flat, unit="UTF8_CHAR") > MAX_CHARS_PER_WORD
         single = direct | too_long
         fed = tf.where(single, self.unk_token, flat)
-        wp = self._wordpiece.tokenize(fed)  # (T, (k))
+        if with_offsets:
+            wp, begin, end = self._wordpiece.tokenize_with_offsets(fed)  # (P, (k))
+        else:
+            wp = self._wordpiece.tokenize(fed)  # (P, (k))
         single_ids = tf.where(too_long, tf.constant(self._ids["unk_token"], tf.int64),
                               self._vocab_table.lookup(flat))
         idx = tf.where(single)
@@ -194,7 +205,12 @@ class TFBertTokenizer(keras.layers.Layer):
         values = tf.tensor_scatter_nd_update(
             wp.flat_values, starts[:, None], tf.gather_nd(single_ids, idx))
         ids = wp.with_flat_values(values)
-        return pieces.with_flat_values(ids).merge_dims(1, 2)
+        if not with_offsets:
+            return ids
+        # A single-id token spans its whole word.
+        whole = tf.gather_nd(tf.cast(tf.strings.length(flat), tf.int64), idx)
+        end = end.with_flat_values(tf.tensor_scatter_nd_update(end.flat_values, starts[:, None], whole))
+        return ids, begin, end
 
     def _tokenize_sharded(self, text):
         """tokenize_ids on independent slices of the batch.
