@@ -1,6 +1,6 @@
 """keras_bert: BERT for Keras 3 and TensorFlow 2.21."""
 
-from keras_bert import outputs
+from keras_bert import data, outputs, training
 from keras_bert.config import BertConfig
 from keras_bert.inference import predict_fn
 from keras_bert.models import (
@@ -29,6 +29,7 @@ from keras_bert.outputs import (
     TFSequenceClassifierOutput,
     TFTokenClassifierOutput,
 )
+from keras_bert.training import WarmupLinearDecay, create_optimizer, train
 
 __all__ = [
     "BertConfig",
@@ -58,4 +59,9 @@ __all__ = [
     "TFBertTokenizer",
     "export_saved_model",
     "predict_fn",
+    "data",
+    "training",
+    "train",
+    "create_optimizer",
+    "WarmupLinearDecay",
 ]
