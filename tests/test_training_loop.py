@@ -146,3 +146,32 @@ def test_multi_worker_real_checkpoint(minilm_dir, tmp_path):
     assert chief["weights_digest"] == other["weights_digest"]
     assert (tmp_path / "w0" / "ckpt.weights.h5").exists()
     assert not (tmp_path / "w1" / "ckpt.weights.h5").exists()  # only the chief writes the real path
+
+
+@pytest.mark.parametrize("loop", ["fit", "custom"])
+def test_mixed_bfloat16_and_jit_compile(make_tiny_config, loop):
+    x = _tiny_data()
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        keras.utils.set_random_seed(0)
+        model = keras_bert.TFBertForSequenceClassification(make_tiny_config(num_labels=3))
+        assert model.bert.compute_dtype == "bfloat16" or model.dtype_policy.name == "mixed_bfloat16"
+        ds = tf.data.Dataset.from_tensor_slices(x).batch(8)
+        h = train(model, ds, keras.optimizers.Adam(3e-3), epochs=4, verbose=0, loop=loop, jit_compile=True)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    assert all(np.isfinite(h.history["loss"])) and h.history["loss"][-1] < h.history["loss"][0], h.history
+    assert all(v.dtype == "float32" for v in model.trainable_variables)
+
+
+def test_strategy_from_args_writes_tf_config(monkeypatch):
+    from keras_bert import training
+
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    made = []
+    monkeypatch.setattr(training.tf.distribute, "MultiWorkerMirroredStrategy", lambda: made.append(1) or "mw")
+    assert training.strategy_from_args("127.0.0.1:1,127.0.0.1:2", 1) == "mw" and made
+    assert json.loads(os.environ["TF_CONFIG"]) == {
+        "cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}, "task": {"type": "worker", "index": 1}}
+    monkeypatch.delenv("TF_CONFIG")
+    assert training.strategy_from_args() is None
