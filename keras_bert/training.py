@@ -127,6 +127,7 @@ def train(
     validation_data=None,
     validation_steps: int | None = None,
     jit_compile: bool = False,
+    metrics=None,
     verbose="auto",
     loop: str = "auto",
 ):
@@ -146,6 +147,7 @@ def train(
         steps_per_epoch: needed with the custom loop when the dataset's size is unknown
             (e.g. after length bucketing); the dataset is then repeated.
         jit_compile: XLA-compile the step (the forward and backward pass in the custom loop).
+        metrics: Keras metrics for `compile` (reported by the `model.fit` path only).
         loop: "auto" (model.fit unless the strategy is multi-worker), "fit" or "custom".
     """
     if loop not in ("auto", "fit", "custom"):
@@ -154,7 +156,7 @@ def train(
     use_custom = loop == "custom" or (loop == "auto" and is_multi_worker(strategy))
     with strategy.scope():
         if optimizer is not None or not model.compiled:
-            model.compile(optimizer=optimizer or "adam", jit_compile=jit_compile and not use_custom)
+            model.compile(optimizer=optimizer or "adam", metrics=metrics, jit_compile=jit_compile and not use_custom)
     _check_variables(model, strategy)
     if not use_custom:
         if steps_per_epoch:
