@@ -42,8 +42,8 @@ def main(argv=None):
         ds = ds.map(lambda x, y: (x, {"labels": y["labels"]}))
     # A fixed held-out set of masked batches: the loss on it before and after training.
     fixed = list(ds.take(args.eval_batches).as_numpy_iterator())
-    num_batches = sum(1 for _ in ds) or 1
-    steps = min(num_batches, args.steps_per_epoch) if args.steps_per_epoch else num_batches
+    # One pass counts the batches (cheap on small corpora); pass --steps-per-epoch on large ones.
+    steps = args.steps_per_epoch or max(1, sum(1 for _ in ds))
     cls = keras_bert.TFBertForMaskedLM if args.mlm_only else keras_bert.TFBertForPreTraining
     with strategy.scope():
         model = cls.from_pretrained(args.model)
