@@ -161,3 +161,22 @@ def test_head_save_pretrained_loads_in_transformers(tmp_path, hf_checkpoint, mak
         a, b = loaded.eval()(**_torch(batch)), ref(**_torch(batch))
     for name in model.logit_names:
         np.testing.assert_array_equal(a[name].numpy(), b[name].numpy())
+
+
+@pytest.mark.parametrize("cls_name", ["TFBertForSequenceClassification", "TFBertForMaskedLM", "TFBertForMultipleChoice"])
+def test_head_keras_file_and_config_round_trip(tmp_path, make_tiny_config, make_batch, cls_name):
+    import keras
+
+    config = make_tiny_config(num_labels=3, id2label={0: "a", 1: "b", 2: "c"}, classifier_dropout=0.2)
+    model = getattr(keras_bert, cls_name)(config, name="custom")
+    batch = make_batch(B, T)
+    if cls_name == "TFBertForMultipleChoice":
+        batch = {k: np.stack([v, v[::-1]], 1) for k, v in batch.items()}
+    expected = np.asarray(model.logits(model(batch)))
+    clone = type(model).from_config(model.get_config())
+    assert clone.config == model.config and clone.name == "custom"
+    path = tmp_path / "head.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert type(loaded) is type(model) and loaded.config.id2label == {0: "a", 1: "b", 2: "c"}
+    np.testing.assert_allclose(np.asarray(loaded.logits(loaded(batch))), expected, atol=1e-6)
