@@ -18,6 +18,20 @@ from keras import ops
 from keras_bert.layers.common import ConfigLayer, initializer
 
 
+def dense_tokens(dense, x, activation=None):
+    """`activation(dense(x))` for x (B, T, H_in) as one 2-D matmul: (B*T, H_in) -> (B, T, units).
+
+    On a 2-D input Keras' Dense is MatMul directly followed by the bias add, which TF's oneDNN
+    graph rewrite fuses (together with a following GELU) into one kernel; on a 3-D input a
+    reshape sits between MatMul and bias add and blocks that fusion. The reshapes are free.
+    """
+    shape = ops.shape(x)
+    y = dense(ops.reshape(x, (-1, x.shape[-1])))  # (B*T, units)
+    if activation is not None:
+        y = activation(y)
+    return ops.reshape(y, (shape[0], shape[1], dense.units))  # (B, T, units)
+
+
 def split_heads(x, num_heads, head_dim):
     """(B, T, H) -> (B, N, T, D)."""
     shape = ops.shape(x)
@@ -95,14 +109,14 @@ class TFBertSelfAttention(ConfigLayer):
         head_mask: (N,) multiplier on the probabilities. past_key_value: (k, v), each (B, N, S_past, D).
         Returns (context (B, T, H), probabilities (B, N, T, S) or None, (k, v) for the cache).
         """
-        q = split_heads(self.query(hidden_states), self.num_heads, self.head_dim)  # (B, N, T, D)
+        q = split_heads(dense_tokens(self.query, hidden_states), self.num_heads, self.head_dim)  # (B, N, T, D)
         past_length = 0
         if self.is_cross_attention and past_key_value is not None:
             k, v = past_key_value  # encoder keys/values computed at the first step
         else:
             source = encoder_hidden_states if self.is_cross_attention else hidden_states
-            k = split_heads(self.key(source), self.num_heads, self.head_dim)  # (B, N, S, D)
-            v = split_heads(self.value(source), self.num_heads, self.head_dim)  # (B, N, S, D)
+            k = split_heads(dense_tokens(self.key, source), self.num_heads, self.head_dim)  # (B, N, S, D)
+            v = split_heads(dense_tokens(self.value, source), self.num_heads, self.head_dim)  # (B, N, S, D)
             if past_key_value is not None:
                 past_length = ops.shape(past_key_value[0])[2]
                 k = ops.concatenate([past_key_value[0], k], axis=2)  # (B, N, S_past + T, D)
@@ -140,7 +154,7 @@ class TFBertSelfOutput(ConfigLayer):
         self.built = True
 
     def call(self, hidden_states, input_tensor, training=False):
-        x = self.dropout(self.dense(hidden_states), training=training)
+        x = self.dropout(dense_tokens(self.dense, hidden_states), training=training)
         return self.LayerNorm(x + input_tensor)
 
 

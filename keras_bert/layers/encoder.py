@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from keras_bert.layers.activations import get_activation
-from keras_bert.layers.attention import TFBertAttention
+from keras_bert.layers.attention import TFBertAttention, dense_tokens
 from keras_bert.layers.common import ConfigLayer
 
 
@@ -20,7 +20,7 @@ class TFBertIntermediate(ConfigLayer):
         self.built = True
 
     def call(self, hidden_states):
-        return self.activation(self.dense(hidden_states))  # (B, T, I)
+        return dense_tokens(self.dense, hidden_states, self.activation)  # (B, T, I)
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
@@ -37,7 +37,7 @@ class TFBertOutput(ConfigLayer):
         self.built = True
 
     def call(self, hidden_states, input_tensor, training=False):
-        x = self.dropout(self.dense(hidden_states), training=training)
+        x = self.dropout(dense_tokens(self.dense, hidden_states), training=training)
         return self.LayerNorm(x + input_tensor)  # (B, T, H)
 
 
