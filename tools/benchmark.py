@@ -458,7 +458,7 @@ def table(rows, columns=None):
 
 def _fmt(v):
     if isinstance(v, float):
-        return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
+        return f"{v:.5g}" if abs(v) < 10 else f"{v:,.1f}"
     return str(v)
 
 
