@@ -125,10 +125,16 @@ def main(argv=None):
     gold = np.concatenate([np.asarray(y) for _, y in test_ds])
     accuracy = float((predicted == gold).mean())
     print(f"  held-out accuracy: {accuracy:.3f} on {len(gold)} sentences (chance {1 / len(names):.2f})")
+    # Kept for tools/benchmark.py --classifier build/demo/classifier --sentences build/demo/heldout.txt
+    classifier_dir = os.path.join(args.work_dir, "classifier")
+    model.save_pretrained(classifier_dir)
+    tokenizer.save_pretrained(classifier_dir)
+    with open(os.path.join(args.work_dir, "heldout.txt"), "w", encoding="utf-8") as f:
+        f.write("".join(t + "\n" for t in test_texts))
 
     step(f"3. Export a raw-text-in SavedModel to {os.path.relpath(args.export_dir, ROOT)}")
     export_saved_model(model, tokenizer, args.export_dir, max_length=args.max_length, overwrite=True)
-    print(f"  signatures: serving_default(text) and serving_ids(input_ids, attention_mask, token_type_ids)")
+    print("  signatures: serving_default(text) and serving_ids(input_ids, attention_mask, token_type_ids)")
 
     step("4. Query it from a fresh process that imports only tensorflow and tensorflow_text")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")

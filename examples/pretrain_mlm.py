@@ -14,7 +14,6 @@ from __future__ import annotations
 import sys
 
 import numpy as np
-import tensorflow as tf
 
 import _common
 import keras_bert

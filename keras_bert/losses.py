@@ -8,6 +8,15 @@ from keras import ops
 IGNORE_INDEX = -100
 
 
+def scale_for_replicas(loss):
+    """loss / replicas under a tf.distribute strategy, as Keras' own losses do, so the
+    gradients summed over replicas are those of the global-batch mean."""
+    import tensorflow as tf
+
+    replicas = tf.distribute.get_strategy().num_replicas_in_sync
+    return loss if replicas == 1 else loss * ops.cast(1.0 / replicas, loss.dtype)
+
+
 def masked_cross_entropy(labels, logits, ignore_index=IGNORE_INDEX):
     """Mean softmax cross-entropy over positions whose label != ignore_index.
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 from keras_bert.data import IGNORE_INDEX, mask_tokens, pretraining_dataset, sentence_pairs, text_dataset
 

@@ -139,7 +139,10 @@ class TFBertSelfAttention(ConfigLayer):
 
 @keras.saving.register_keras_serializable(package="keras_bert")
 class TFBertSelfOutput(ConfigLayer):
-    """Projection, dropout and post-LN residual after attention."""
+    """Projection to hidden_size, dropout and post-LN residual after attention (its input
+    has `config.<input_size_field>` features)."""
+
+    input_size_field = "hidden_size"
 
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
@@ -148,9 +151,8 @@ class TFBertSelfOutput(ConfigLayer):
         self.dropout = keras.layers.Dropout(self.config.hidden_dropout_prob)
 
     def build(self, input_shape=None):
-        h = self.config.hidden_size
-        self.dense.build((None, None, h))
-        self.LayerNorm.build((None, None, h))
+        self.dense.build((None, None, getattr(self.config, self.input_size_field)))
+        self.LayerNorm.build((None, None, self.config.hidden_size))
         self.built = True
 
     def call(self, hidden_states, input_tensor, training=False):

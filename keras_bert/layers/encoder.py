@@ -1,10 +1,9 @@
 """Transformer blocks of BERT: intermediate, output, layer, encoder stack, pooler."""
 
 import keras
-from keras import ops
 
 from keras_bert.layers.activations import get_activation
-from keras_bert.layers.attention import TFBertAttention, dense_tokens
+from keras_bert.layers.attention import TFBertAttention, TFBertSelfOutput, dense_tokens
 from keras_bert.layers.common import ConfigLayer
 
 
@@ -24,21 +23,11 @@ class TFBertIntermediate(ConfigLayer):
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
-class TFBertOutput(ConfigLayer):
-    def __init__(self, config, **kwargs):
-        super().__init__(config, **kwargs)
-        self.dense = self.make_dense(self.config.hidden_size, "dense")
-        self.LayerNorm = self.make_layer_norm()
-        self.dropout = keras.layers.Dropout(self.config.hidden_dropout_prob)
+class TFBertOutput(TFBertSelfOutput):
+    """The feed-forward block's projection back to hidden_size, dropout and post-LN
+    residual: `TFBertSelfOutput` on the intermediate activations (B, T, I)."""
 
-    def build(self, input_shape=None):
-        self.dense.build((None, None, self.config.intermediate_size))
-        self.LayerNorm.build((None, None, self.config.hidden_size))
-        self.built = True
-
-    def call(self, hidden_states, input_tensor, training=False):
-        x = self.dropout(dense_tokens(self.dense, hidden_states), training=training)
-        return self.LayerNorm(x + input_tensor)  # (B, T, H)
+    input_size_field = "intermediate_size"
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")

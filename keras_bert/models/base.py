@@ -8,8 +8,8 @@ from collections.abc import Mapping
 import keras
 import numpy as np
 from keras import ops
-from keras.src.losses.loss import scale_loss_for_distribution
 
+from keras_bert import losses
 from keras_bert.checkpoints import load_checkpoint
 from keras_bert.checkpoints.hf_pytorch import SAFE_WEIGHTS, write_safetensors
 from keras_bert.checkpoints.keras_weights import load_state, state_dict
@@ -200,7 +200,7 @@ class TFBertPreTrainedModel(keras.Model):
             loss = loss + ops.cast(extra, loss.dtype)
         # As Keras losses do: under tf.distribute each replica returns loss / replicas, so the
         # summed gradients are those of the global-batch mean (fit's tracker unscales it).
-        return scale_loss_for_distribution(loss)
+        return losses.scale_for_replicas(loss)
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         labels = self._labels(x, y)

@@ -240,6 +240,9 @@ class BertModel(BertPreTrainedModel):
                     f"(past {past_length} + new {tq})"
                 )
             allowed = attention_mask[:, None, None, :].bool()  # (B, 1, 1, Tk)
+            if not self.config.is_decoder and bool(allowed.all()):
+                # Nothing is padded: no mask at all lets SDPA take its fused kernel (as HF does).
+                allowed = None
         if self.config.is_decoder:
             q = torch.arange(past_length, tk, device=device).view(-1, 1)
             causal = (torch.arange(tk, device=device).view(1, -1) <= q)[None, None]  # (1, 1, Tq, Tk)

@@ -1,6 +1,5 @@
 """Format auto-detection and Keras-native weights behind from_pretrained."""
 
-import json
 import os
 
 import numpy as np
