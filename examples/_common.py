@@ -11,7 +11,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-from keras_bert.training import create_optimizer, is_chief, strategy_from_args  # noqa: E402
+from keras_bert.training import create_optimizer, is_chief, strategy_from_args, train  # noqa: E402
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
@@ -85,6 +85,18 @@ def steps_for(args, num_examples: int) -> int:
 def optimizer_for(args, steps_per_epoch: int):
     total = max(1, steps_per_epoch * args.epochs)
     return create_optimizer(args.learning_rate, total, int(args.warmup_ratio * total), weight_decay=args.weight_decay)
+
+
+def fine_tune(args, strategy, model_class, train_ds, steps, model_kwargs=None, **train_kwargs):
+    """Loads `model_class` from --model and an AdamW schedule inside the strategy's scope, then
+    trains with `keras_bert.training.train`. Returns (model, history)."""
+    with strategy.scope():
+        model = model_class.from_pretrained(args.model, **(model_kwargs or {}))
+        optimizer = optimizer_for(args, steps)
+    history = train(model, train_ds, optimizer, epochs=args.epochs, callbacks=callbacks_for(args, strategy),
+                    strategy=strategy, steps_per_epoch=steps, jit_compile=args.jit_compile, verbose=verbose(args),
+                    **train_kwargs)
+    return model, history
 
 
 def callbacks_for(args, strategy=None):

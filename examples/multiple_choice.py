@@ -20,7 +20,6 @@ import tensorflow as tf
 import _common
 import keras_bert
 from keras_bert.tokenization import TFBertTokenizer
-from keras_bert.training import train
 
 
 def read_jsonl(path, limit=None):
@@ -69,12 +68,7 @@ def main(argv=None):
     rows = read_jsonl(args.train_file, args.max_train_examples)
     train_ds = make_dataset(rows, tokenizer, args.batch_size, shuffle_seed=args.seed)
     steps = _common.steps_for(args, len(rows))
-    with strategy.scope():
-        model = keras_bert.TFBertForMultipleChoice.from_pretrained(args.model)
-        optimizer = _common.optimizer_for(args, steps)
-    history = train(model, train_ds, optimizer, epochs=args.epochs, callbacks=_common.callbacks_for(args, strategy),
-                    strategy=strategy, steps_per_epoch=steps, jit_compile=args.jit_compile,
-                    verbose=_common.verbose(args))
+    model, history = _common.fine_tune(args, strategy, keras_bert.TFBertForMultipleChoice, train_ds, steps)
     result = {"loss": history.history["loss"]}
     if args.eval_file:
         eval_rows = read_jsonl(args.eval_file, args.max_eval_examples)

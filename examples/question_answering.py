@@ -24,7 +24,6 @@ import tensorflow as tf
 import _common
 import keras_bert
 from keras_bert.tokenization import BertTokenizerFast
-from keras_bert.training import train
 
 
 def read_squad(path, limit=None):
@@ -148,12 +147,7 @@ def main(argv=None):
     train_ds = (tf.data.Dataset.from_tensor_slices(x).shuffle(n, seed=args.seed)
                 .batch(args.batch_size).prefetch(tf.data.AUTOTUNE))
     steps = _common.steps_for(args, n)
-    with strategy.scope():
-        model = keras_bert.TFBertForQuestionAnswering.from_pretrained(args.model)
-        optimizer = _common.optimizer_for(args, steps)
-    history = train(model, train_ds, optimizer, epochs=args.epochs, callbacks=_common.callbacks_for(args, strategy),
-                    strategy=strategy, steps_per_epoch=steps, jit_compile=args.jit_compile,
-                    verbose=_common.verbose(args))
+    model, history = _common.fine_tune(args, strategy, keras_bert.TFBertForQuestionAnswering, train_ds, steps)
     result = {"loss": history.history["loss"]}
     if args.eval_file:
         examples = read_squad(args.eval_file, args.max_eval_examples)

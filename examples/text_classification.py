@@ -24,7 +24,6 @@ import _common
 import keras_bert
 from keras_bert.data import text_dataset
 from keras_bert.tokenization import TFBertTokenizer
-from keras_bert.training import train
 
 
 def read_table(path, text_column, label_column, pair_column=None, limit=None):
@@ -74,14 +73,12 @@ def main(argv=None):
                                bucket_boundaries=None)
 
     steps = _common.steps_for(args, len(texts))
-    with strategy.scope():
-        model = keras_bert.TFBertForSequenceClassification.from_pretrained(args.model, num_labels=len(label_names))
-        optimizer = _common.optimizer_for(args, steps)
-    history = train(model, train_ds, optimizer, epochs=args.epochs, callbacks=_common.callbacks_for(args, strategy),
-                    strategy=strategy, steps_per_epoch=steps,
-                    validation_data=eval_ds if args.early_stopping else None,
-                    validation_steps=-(-len(eval_labels) // args.batch_size) if args.early_stopping else None,
-                    jit_compile=args.jit_compile, verbose=_common.verbose(args))
+    model, history = _common.fine_tune(
+        args, strategy, keras_bert.TFBertForSequenceClassification, train_ds, steps,
+        model_kwargs={"num_labels": len(label_names)},
+        validation_data=eval_ds if args.early_stopping else None,
+        validation_steps=-(-len(eval_labels) // args.batch_size) if args.early_stopping else None,
+    )
 
     result = {"labels": label_names, "loss": history.history["loss"]}
     if eval_ds is not None:

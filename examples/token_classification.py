@@ -19,7 +19,6 @@ import tensorflow as tf
 import _common
 import keras_bert
 from keras_bert.tokenization import BertTokenizer
-from keras_bert.training import train
 
 IGNORE = -100
 
@@ -91,12 +90,8 @@ def main(argv=None):
     train_ds = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(y), seed=args.seed)
                 .batch(args.batch_size).prefetch(tf.data.AUTOTUNE))
     steps = _common.steps_for(args, len(y))
-    with strategy.scope():
-        model = keras_bert.TFBertForTokenClassification.from_pretrained(args.model, num_labels=len(tags))
-        optimizer = _common.optimizer_for(args, steps)
-    history = train(model, train_ds, optimizer, epochs=args.epochs, callbacks=_common.callbacks_for(args, strategy),
-                    strategy=strategy, steps_per_epoch=steps, jit_compile=args.jit_compile,
-                    verbose=_common.verbose(args))
+    model, history = _common.fine_tune(args, strategy, keras_bert.TFBertForTokenClassification, train_ds, steps,
+                                       model_kwargs={"num_labels": len(tags)})
     result = {"tags": tags, "loss": history.history["loss"]}
     if args.eval_file:
         sents = read_conll(args.eval_file, args.max_eval_examples)
