@@ -203,7 +203,7 @@ def section_inference(ckpts, quick, best_gemm):
         repeats, cap = 3, 1024
     else:
         points = {name: [(b, t) for t in (128, 512) for b in (1, 8, 32)] for name in ckpts}
-        repeats, cap = 3, 4096
+        repeats, cap = 5, 4096
     rows = []
     gemm = gemm_impl()
     for model_name, path in ckpts.items():
