@@ -7,18 +7,12 @@ import os
 import sys
 
 from keras_bert.checkpoints import CheckpointError
+from keras_bert.serving.export import TASK_BY_CLASS
 from keras_bert.serving.tasks import TASKS
 
-# The Keras class each task runs (the inverse of serving.export.TASK_BY_CLASS).
-TASK_CLASSES = {
-    "features": "TFBertModel",
-    "classification": "TFBertForSequenceClassification",
-    "token-classification": "TFBertForTokenClassification",
-    "question-answering": "TFBertForQuestionAnswering",
-    "fill-mask": "TFBertForMaskedLM",
-    "multiple-choice": "TFBertForMultipleChoice",
-    "pretraining": "TFBertForPreTraining",
-}
+# The Keras class each task runs: the inverse of serving's class -> task table (NSP also
+# serves as "classification", but a classification export means a sequence classifier).
+TASK_CLASSES = {task: name for name, task in TASK_BY_CLASS.items() if name != "TFBertForNextSentencePrediction"}
 
 
 def register(subparsers):
