@@ -4,7 +4,10 @@
 
 One process, one machine, the same weights in every framework, fp32, 2 threads each
 (TF intra/inter-op, torch.set_num_threads). Every point runs each implementation in
-turn (interleaved, rotating order), repeats that, and reports medians.
+turn (interleaved, rotating order), repeats that, and reports medians; speed ratios are
+medians of per-repeat paired ratios. The twin's SDPA vs eager and twin vs transformers
+ratios, a few % apart, get their own A/B loop of single calls (see AB_IMPLS) with a 95%
+bootstrap interval. glibc malloc is tuned for every framework alike (see tune_malloc).
 
 Sections:
   inference  tokens/s: TFBertModel (predict_fn, tf.function / XLA) vs twin SDPA / eager
@@ -32,6 +35,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import argparse  # noqa: E402
+import ctypes  # noqa: E402
 import importlib.util  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
@@ -44,20 +48,45 @@ import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 tf.get_logger().setLevel("ERROR")
-tf.config.threading.set_intra_op_parallelism_threads(THREADS)
-tf.config.threading.set_inter_op_parallelism_threads(THREADS)
 
 import keras  # noqa: E402
 import torch  # noqa: E402
-
-torch.set_num_threads(THREADS)
-torch.set_num_interop_threads(THREADS)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 import keras_bert  # noqa: E402
 import keras_bert.torch as twin  # noqa: E402
+
+
+def tune_malloc():
+    """Make glibc keep freed large blocks for reuse instead of unmapping them after every call.
+
+    By default glibc serves blocks above its (adaptive) mmap threshold with mmap and returns
+    them on free, so every forward pass page-faults its activations in again: the twin took
+    ~26k minor faults per BERT-base 8x128 forward with SDPA and ~13-19k with eager attention
+    (about 4% of its time, more for SDPA whose buffers differ in size). A fixed 32 MiB
+    threshold and a 1 GiB trim threshold bring that to 0 after warm-up for every framework in
+    the process. `--default-malloc` keeps glibc's defaults, to see the difference.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return "default (no glibc)"
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    if libc.mallopt(m_mmap_threshold, 32 << 20) and libc.mallopt(m_trim_threshold, 1 << 30):
+        return "glibc mmap_threshold=32MiB trim_threshold=1GiB"
+    return "glibc defaults (mallopt failed)"
+
+
+def configure_process(default_malloc=False):
+    """The run's process-wide settings: threads for TF and torch, and malloc (not at import)."""
+    tf.config.threading.set_intra_op_parallelism_threads(THREADS)
+    tf.config.threading.set_inter_op_parallelism_threads(THREADS)
+    torch.set_num_threads(THREADS)
+    torch.set_num_interop_threads(THREADS)
+    return "glibc defaults" if default_malloc else tune_malloc()
+
 
 BERT_BASE = dict(vocab_size=30522, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
                  intermediate_size=3072, max_position_embeddings=512)
@@ -171,7 +200,12 @@ def _torch_call(model):
 
 
 def interleaved(impls, make_args, repeats, min_seconds=0.15):
-    """Median seconds per call of each impl; impls run in turn, order rotated per repeat."""
+    """Seconds per call of each impl in every repeat: {name: [s_repeat0, ...]}.
+
+    Impls run in turn, the order rotated per repeat, so a slow spell of the machine lands on
+    every impl alike; `statistics.median` of a list is the reported time, `paired_ratio` the
+    reported speed ratio.
+    """
     names = list(impls)
     args = make_args()
     inner = {}
@@ -186,7 +220,37 @@ def interleaved(impls, make_args, repeats, min_seconds=0.15):
         for name in order:
             fn = impls[name]
             times[name].append(_median_time(lambda: fn(*args), 1, inner=inner[name]))
-    return {name: statistics.median(v) for name, v in times.items()}
+    return times
+
+
+def paired_ratio(times, faster, slower, ci=False):
+    """Speed of `faster` over `slower`: the median over repeats of slower_r / faster_r.
+
+    Both were timed in the same repeat, moments apart, so load that drifts between repeats
+    cancels in each ratio instead of widening the spread of two separate medians. With
+    `ci=True` returns `(median, low, high)`, a 95% bootstrap interval of that median.
+    """
+    ratios = np.array([s / f for f, s in zip(times[faster], times[slower])])
+    median = float(np.median(ratios))
+    if not ci:
+        return median
+    rng = np.random.default_rng(0)
+    boots = np.median(rng.choice(ratios, (2000, len(ratios))), axis=1)
+    low, high = np.percentile(boots, [2.5, 97.5])
+    return median, float(low), float(high)
+
+
+# The twin's attention variants and transformers differ by a few % where attention is a small
+# share of the time (BERT-base at length 128: ~1%), less than a 5-repeat median resolves on a
+# shared VM. So their ratios come from a separate A/B loop of single calls in turn, as many
+# rounds as fit a time budget, each round one paired sample. The main loop times "twin sdpa"
+# too (for keras/sdpa); the twin's and transformers' tokens/s columns come from the A/B loop.
+AB_IMPLS = ("twin sdpa", "twin eager", "transformers sdpa")
+
+
+def ab_rounds(round_s, quick):
+    budget, low, high = (8, 6, 40) if quick else (45, 10, 120)
+    return int(min(high, max(low, budget / round_s)))
 
 
 def random_batch(batch, length, vocab, seed=0):
@@ -214,20 +278,30 @@ def section_inference(ckpts, quick, best_gemm):
             if tokens > cap:
                 rows.append(dict(model=model_name, batch=batch, length=length, skipped=f"> {cap} tokens per call"))
                 continue
-            secs = interleaved({**impls, "gemm": gemm}, lambda: random_batch(batch, length, config.vocab_size), repeats)
-            fpt = flops_per_token(config, length)
+            make_args = lambda: random_batch(batch, length, config.vocab_size)  # noqa: E731
+            main = {k: f for k, f in impls.items() if k not in AB_IMPLS[1:]}
+            times = interleaved({**main, "gemm": gemm}, make_args, repeats)
+            secs = {name: statistics.median(v) for name, v in times.items()}
             gemm_now = 2 * GEMM[0] * GEMM[1] * GEMM[2] / secs.pop("gemm") / 1e9  # GFLOP/s measured alongside
+            best_keras = min((k for k in ("keras tf.function", "keras XLA") if k in secs), key=secs.get)
+            keras_vs_sdpa = paired_ratio(times, best_keras, "twin sdpa")
+            ab = {k: impls[k] for k in AB_IMPLS if k in impls}
+            rounds = ab_rounds(secs["twin sdpa"] * len(ab), quick)
+            ab_times = interleaved(ab, make_args, rounds, min_seconds=0)
+            secs.update({name: statistics.median(v) for name, v in ab_times.items()})  # twin columns: A/B loop
+            fpt = flops_per_token(config, length)
             roof = max(gemm_now, best_gemm)  # the best GEMM rate seen: a conservative roofline
             row = dict(model=model_name, batch=batch, length=length, gemm_gflops=round(gemm_now, 1))
             for name, s in secs.items():
                 tps = tokens / s
                 row[name] = round(tps, 1)
                 row[name + " %roof"] = round(100 * tps * fpt / 1e9 / roof, 1)
-            best_keras = max(row["keras tf.function"], row.get("keras XLA", 0))
-            row["keras/sdpa"] = round(best_keras / row["twin sdpa"], 3)
-            row["sdpa/eager"] = round(row["twin sdpa"] / row["twin eager"], 3)
-            if "transformers sdpa" in row:
-                row["twin/transformers"] = round(row["twin sdpa"] / row["transformers sdpa"], 3)
+            row["keras/sdpa"] = round(keras_vs_sdpa, 3)
+            row["A/B rounds"] = rounds
+            for col, other in (("sdpa/eager", "twin eager"), ("twin/transformers", "transformers sdpa")):
+                if other in ab:
+                    med, low, high = paired_ratio(ab_times, "twin sdpa", other, ci=True)
+                    row[col], row[col + " CI95"] = round(med, 3), f"{low:.3f}-{high:.3f}"
             rows.append(row)
             print(f"  inference {model_name} {batch}x{length}: "
                   + ", ".join(f"{k} {row[k]:.0f}" for k in secs), file=sys.stderr, flush=True)
@@ -295,10 +369,10 @@ def section_training(ckpts, quick, workdir):
         return loss.item()
 
     impls["twin sdpa + torch.optim.AdamW"] = torch_step
-    secs = interleaved({k: (lambda f=f: f()) for k, f in impls.items()}, lambda: (), 2 if quick else 3, min_seconds=0)
-    ref = secs["twin sdpa + torch.optim.AdamW"]
-    return [dict(model=name, batch=batch, length=length, impl=k, step_s=round(s, 3),
-                 vs_twin=round(s / ref, 3)) for k, s in secs.items()]
+    times = interleaved({k: (lambda f=f: f()) for k, f in impls.items()}, lambda: (), 2 if quick else 3, min_seconds=0)
+    ref = "twin sdpa + torch.optim.AdamW"
+    return [dict(model=name, batch=batch, length=length, impl=k, step_s=round(statistics.median(v), 3),
+                 vs_twin=round(paired_ratio(times, ref, k), 3)) for k, v in times.items()]
 
 
 def _sentences(n):
@@ -360,16 +434,16 @@ def section_precision(ckpts, quick, classifier_dir, sentences_file):
             vmodels = _variants(lambda: keras_bert.TFBertModel.from_pretrained(ckpts[model_name]))
             vfns = {k: keras_bert.predict_fn(m, outputs=["last_hidden_state"]) for k, m in vmodels.items()}
         impls = {k: (lambda i, m, fn=fn: fn(i, m)["last_hidden_state"].numpy()) for k, fn in vfns.items()}
-        secs = interleaved(impls, lambda: random_batch(b, t, 30000), 2 if quick else 3)
-        speeds[model_name] = {k: b * t / s for k, s in secs.items()}
+        times = interleaved(impls, lambda: random_batch(b, t, 30000), 2 if quick else 3)
+        speeds[model_name] = {k: (b * t / statistics.median(v), paired_ratio(times, k, "fp32")) for k, v in times.items()}
     for k in models:
         e = emb[k] / np.linalg.norm(emb[k], axis=1, keepdims=True)
         cos = (e * ref).sum(1)
         row = dict(variant=k, cosine_mean=round(float(cos.mean()), 5), cosine_min=round(float(cos.min()), 5))
         for model_name, s in speeds.items():
             b, t = next((b, t) for n, b, t in speed_points if n == model_name)
-            row[f"{model_name} {b}x{t} tok/s"] = round(s[k], 1)
-            row[f"{model_name} speedup"] = round(s[k] / s["fp32"], 2)
+            row[f"{model_name} {b}x{t} tok/s"] = round(s[k][0], 1)
+            row[f"{model_name} speedup"] = round(s[k][1], 2)
         rows.append(row)
 
     # Classifier argmax agreement.
@@ -424,7 +498,7 @@ def _load_tool(name, path):
 
 
 # -- report ---------------------------------------------------------------------------------
-def machine():
+def machine(malloc):
     cpu = platform.processor() or "?"
     try:
         with open("/proc/cpuinfo") as f:
@@ -434,7 +508,7 @@ def machine():
         isa = [f for f in ("avx512f", "avx512_bf16", "amx_bf16", "avx512_vnni") if f" {f}" in flags]
     except (OSError, StopIteration):
         isa = []
-    return dict(load_average=[round(x, 2) for x in os.getloadavg()], omp_wait_policy=os.environ.get("OMP_WAIT_POLICY"), cpu=cpu, cores=os.cpu_count(), isa=isa, threads=THREADS, python=platform.python_version(),
+    return dict(load_average=[round(x, 2) for x in os.getloadavg()], omp_wait_policy=os.environ.get("OMP_WAIT_POLICY"), malloc=malloc, cpu=cpu, cores=os.cpu_count(), isa=isa, threads=THREADS, python=platform.python_version(),
                 tensorflow=tf.__version__, keras=keras.__version__, torch=torch.__version__,
                 transformers=_version("transformers"), onednn=os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"))
 
@@ -491,7 +565,8 @@ def acceptance(results):
 
 
 INFERENCE_COLUMNS = ["model", "batch", "length", "keras tf.function", "keras XLA", "twin sdpa", "twin eager",
-                     "transformers sdpa", "keras/sdpa", "sdpa/eager", "twin/transformers", "gemm_gflops",
+                     "transformers sdpa", "keras/sdpa", "sdpa/eager", "sdpa/eager CI95", "twin/transformers",
+                     "twin/transformers CI95", "A/B rounds", "gemm_gflops",
                      "keras tf.function %roof", "keras XLA %roof", "twin sdpa %roof", "skipped"]
 
 
@@ -501,7 +576,7 @@ def render(results):
     out.append("### Roofline (GEMM 1024x768 @ 768x3072, GFLOP/s)\n")
     out.append(table([dict(dtype=k, **{c: round(v, 1) for c, v in r.items()}) for k, r in roof.items()]))
     titles = {
-        "inference": "### (a) Inference, tokens/s (fp32, median; %roof = achieved GFLOP/s / best fp32 GEMM GFLOP/s of the run; gemm_gflops = the GEMM interleaved at that point)",
+        "inference": "### (a) Inference, tokens/s (fp32, median; %roof = achieved GFLOP/s / best fp32 GEMM GFLOP/s of the run; gemm_gflops = the GEMM interleaved at that point; ratios are medians of paired per-repeat ratios, sdpa/eager and twin/transformers from the A/B loop of single calls with a 95% bootstrap interval)",
         "retrace": "### Retraces after warm-up (20 calls, mixed batch sizes and lengths)",
         "training": "### (b) Training step, sequence classification, AdamW (seconds, median)",
         "precision": "### (c') bf16 / int8 inference: speed and agreement vs fp32",
@@ -527,12 +602,15 @@ def main(argv=None):
                         help="print the results as JSON (or, with PATH, write them there besides the tables)")
     parser.add_argument("--classifier", metavar="DIR", help="a TFBertForSequenceClassification checkpoint for argmax agreement")
     parser.add_argument("--sentences", metavar="FILE", help="held-out sentences (one per line) for --classifier")
+    parser.add_argument("--default-malloc", action="store_true",
+                        help="keep glibc's malloc defaults (see tune_malloc); the default run tunes them")
     parser.add_argument("--sections", default="inference,retrace,training,precision,tokenizer,serving",
                         help="comma-separated subset of the sections")
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
     started = time.perf_counter()
-    results = {"machine": machine(), "quick": args.quick}
+    malloc = configure_process(args.default_malloc)
+    results = {"machine": machine(malloc), "quick": args.quick}
     with tempfile.TemporaryDirectory() as workdir:
         log = lambda s: print(f"[{time.perf_counter() - started:6.1f}s] {s}", file=sys.stderr, flush=True)  # noqa: E731
         results["roofline"] = matmul_roofline(args.quick)
