@@ -5,9 +5,9 @@
 One process, one machine, the same weights in every framework, fp32, 2 threads each
 (TF intra/inter-op, torch.set_num_threads). Every point runs each implementation in
 turn (interleaved, rotating order), repeats that, and reports medians; speed ratios are
-medians of per-repeat paired ratios. The twin's SDPA vs eager and twin vs transformers
-ratios, a few % apart, get their own A/B loop of single calls (see AB_IMPLS) with a 95%
-bootstrap interval. glibc malloc is tuned for every framework alike (see tune_malloc).
+medians of per-repeat paired ratios. The twin's SDPA vs eager ratio, about 1% apart at some
+points, gets its own A/B loop of single calls (see AB_PAIR) with a 95% bootstrap interval.
+glibc malloc is tuned for every framework alike (see tune_malloc).
 
 Sections:
   inference  tokens/s: TFBertModel (predict_fn, tf.function / XLA) vs twin SDPA / eager
@@ -199,20 +199,22 @@ def _torch_call(model):
     return call
 
 
-def interleaved(impls, make_args, repeats, min_seconds=0.15):
+def interleaved(impls, make_args, repeats, min_seconds=0.15, warmup=True):
     """Seconds per call of each impl in every repeat: {name: [s_repeat0, ...]}.
 
     Impls run in turn, the order rotated per repeat, so a slow spell of the machine lands on
     every impl alike; `statistics.median` of a list is the reported time, `paired_ratio` the
-    reported speed ratio.
+    reported speed ratio. Each repeat times `inner` calls in a row, enough to last `min_seconds`
+    (one call when 0); `warmup=False` skips the first untimed call (for impls already warm).
     """
     names = list(impls)
     args = make_args()
     inner = {}
     for name in names:  # warm-up (traces, XLA compiles, oneDNN primitive caches), then size the inner loop
         fn = impls[name]
-        fn(*args)
-        t = _median_time(lambda: fn(*args), 1)
+        if warmup:
+            fn(*args)
+        t = _median_time(lambda: fn(*args), 1) if min_seconds else min_seconds
         inner[name] = max(1, int(min_seconds / max(t, 1e-6)))
     times = {name: [] for name in names}
     for r in range(repeats):
@@ -240,24 +242,35 @@ def paired_ratio(times, faster, slower, ci=False):
     return median, float(low), float(high)
 
 
-# The twin's attention variants and transformers differ by a few % where attention is a small
-# share of the time (BERT-base at length 128: ~1%), less than a 5-repeat median resolves on a
-# shared VM. So their ratios come from a separate A/B loop of single calls in turn, as many
-# rounds as fit a time budget, each round one paired sample. The main loop times "twin sdpa"
-# too (for keras/sdpa); the twin's and transformers' tokens/s columns come from the A/B loop.
-AB_IMPLS = ("twin sdpa", "twin eager", "transformers sdpa")
+# The twin's SDPA and eager attention differ by ~1% where attention is a small share of the
+# time (BERT-base at length 128), less than a 5-repeat median resolves on a shared VM. So their
+# ratio comes from its own A/B loop: single calls in turn, each round one paired sample, rounds
+# added until the 95% interval of the ratio excludes 1.0 or the time cap is spent. The twin's
+# two tokens/s columns come from this loop; the main loop times "twin sdpa" too, for keras/sdpa
+# and twin/transformers.
+AB_PAIR = ("twin sdpa", "twin eager")
+# seconds for the first rounds, cap in seconds, fewest and most first rounds
+AB_BUDGET = {"quick": (6, 15, 6, 40), "full": (20, 240, 10, 120)}
 
 
-def ab_rounds(round_s, quick):
-    budget, low, high = (8, 6, 40) if quick else (45, 10, 120)
-    return int(min(high, max(low, budget / round_s)))
+def ab_loop(impls, make_args, call_s, quick):
+    first_s, cap_s, low, high = AB_BUDGET["quick" if quick else "full"]
+    round_s, chunk = call_s * len(impls), 10
+    started = time.perf_counter()
+    times = interleaved(impls, make_args, ab_rounds(round_s, first_s, low, high), min_seconds=0)
+    while time.perf_counter() - started + chunk * round_s <= cap_s:
+        _, low_ci, high_ci = paired_ratio(times, *AB_PAIR, ci=True)
+        if low_ci > 1.0 or high_ci < 1.0:
+            break
+        more = interleaved(impls, make_args, chunk, min_seconds=0, warmup=False)
+        for name in times:
+            times[name] += more[name]
+    return times
 
 
-def random_batch(batch, length, vocab, seed=0):
-    rng = np.random.default_rng(seed)
-    ids = rng.integers(1000, min(vocab, 20000), (batch, length)).astype("int32")
-    mask = np.ones((batch, length), "int32")
-    return ids, mask
+def ab_rounds(round_s, budget_s, low, high):
+    """Rounds of `round_s` seconds that fill `budget_s`, within [low, high]."""
+    return int(min(high, max(low, budget_s / round_s)))
 
 
 # -- sections -------------------------------------------------------------------------------
@@ -279,16 +292,17 @@ def section_inference(ckpts, quick, best_gemm):
                 rows.append(dict(model=model_name, batch=batch, length=length, skipped=f"> {cap} tokens per call"))
                 continue
             make_args = lambda: random_batch(batch, length, config.vocab_size)  # noqa: E731
-            main = {k: f for k, f in impls.items() if k not in AB_IMPLS[1:]}
+            main = {k: f for k, f in impls.items() if k != "twin eager"}
             times = interleaved({**main, "gemm": gemm}, make_args, repeats)
             secs = {name: statistics.median(v) for name, v in times.items()}
             gemm_now = 2 * GEMM[0] * GEMM[1] * GEMM[2] / secs.pop("gemm") / 1e9  # GFLOP/s measured alongside
             best_keras = min((k for k in ("keras tf.function", "keras XLA") if k in secs), key=secs.get)
-            keras_vs_sdpa = paired_ratio(times, best_keras, "twin sdpa")
-            ab = {k: impls[k] for k in AB_IMPLS if k in impls}
-            rounds = ab_rounds(secs["twin sdpa"] * len(ab), quick)
-            ab_times = interleaved(ab, make_args, rounds, min_seconds=0)
+            ratios = {"keras/sdpa": paired_ratio(times, best_keras, "twin sdpa")}
+            if "transformers sdpa" in times:
+                ratios["twin/transformers"] = paired_ratio(times, "twin sdpa", "transformers sdpa")
+            ab_times = ab_loop({k: impls[k] for k in AB_PAIR}, make_args, secs["twin sdpa"], quick)
             secs.update({name: statistics.median(v) for name, v in ab_times.items()})  # twin columns: A/B loop
+            ratios["sdpa/eager"], low, high = paired_ratio(ab_times, *AB_PAIR, ci=True)
             fpt = flops_per_token(config, length)
             roof = max(gemm_now, best_gemm)  # the best GEMM rate seen: a conservative roofline
             row = dict(model=model_name, batch=batch, length=length, gemm_gflops=round(gemm_now, 1))
@@ -296,12 +310,8 @@ def section_inference(ckpts, quick, best_gemm):
                 tps = tokens / s
                 row[name] = round(tps, 1)
                 row[name + " %roof"] = round(100 * tps * fpt / 1e9 / roof, 1)
-            row["keras/sdpa"] = round(keras_vs_sdpa, 3)
-            row["A/B rounds"] = rounds
-            for col, other in (("sdpa/eager", "twin eager"), ("twin/transformers", "transformers sdpa")):
-                if other in ab:
-                    med, low, high = paired_ratio(ab_times, "twin sdpa", other, ci=True)
-                    row[col], row[col + " CI95"] = round(med, 3), f"{low:.3f}-{high:.3f}"
+            row.update({k: round(v, 3) for k, v in ratios.items()})
+            row["sdpa/eager CI95"], row["A/B rounds"] = f"{low:.3f}-{high:.3f}", len(ab_times["twin sdpa"])
             rows.append(row)
             print(f"  inference {model_name} {batch}x{length}: "
                   + ", ".join(f"{k} {row[k]:.0f}" for k in secs), file=sys.stderr, flush=True)
@@ -565,8 +575,8 @@ def acceptance(results):
 
 
 INFERENCE_COLUMNS = ["model", "batch", "length", "keras tf.function", "keras XLA", "twin sdpa", "twin eager",
-                     "transformers sdpa", "keras/sdpa", "sdpa/eager", "sdpa/eager CI95", "twin/transformers",
-                     "twin/transformers CI95", "A/B rounds", "gemm_gflops",
+                     "transformers sdpa", "keras/sdpa", "sdpa/eager", "sdpa/eager CI95", "A/B rounds",
+                     "twin/transformers", "gemm_gflops",
                      "keras tf.function %roof", "keras XLA %roof", "twin sdpa %roof", "skipped"]
 
 
@@ -576,7 +586,7 @@ def render(results):
     out.append("### Roofline (GEMM 1024x768 @ 768x3072, GFLOP/s)\n")
     out.append(table([dict(dtype=k, **{c: round(v, 1) for c, v in r.items()}) for k, r in roof.items()]))
     titles = {
-        "inference": "### (a) Inference, tokens/s (fp32, median; %roof = achieved GFLOP/s / best fp32 GEMM GFLOP/s of the run; gemm_gflops = the GEMM interleaved at that point; ratios are medians of paired per-repeat ratios, sdpa/eager and twin/transformers from the A/B loop of single calls with a 95% bootstrap interval)",
+        "inference": "### (a) Inference, tokens/s (fp32, median; %roof = achieved GFLOP/s / best fp32 GEMM GFLOP/s of the run; gemm_gflops = the GEMM interleaved at that point; ratios are medians of paired per-repeat ratios; twin sdpa/eager columns and their ratio come from the A/B loop of single calls, with a 95% bootstrap interval)",
         "retrace": "### Retraces after warm-up (20 calls, mixed batch sizes and lengths)",
         "training": "### (b) Training step, sequence classification, AdamW (seconds, median)",
         "precision": "### (c') bf16 / int8 inference: speed and agreement vs fp32",

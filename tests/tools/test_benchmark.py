@@ -57,10 +57,31 @@ def test_paired_ratio_cancels_drift_between_repeats(bench):
 
 
 def test_ab_rounds_fill_the_budget_within_bounds(bench):
-    assert bench.ab_rounds(0.001, quick=False) == 120
-    assert bench.ab_rounds(100.0, quick=False) == 10
-    assert bench.ab_rounds(1.5, quick=False) == 30
-    assert bench.ab_rounds(0.001, quick=True) == 40
+    assert bench.ab_rounds(0.001, 20, 10, 120) == 120
+    assert bench.ab_rounds(100.0, 20, 10, 120) == 10
+    assert bench.ab_rounds(0.5, 20, 10, 120) == 40
+
+
+def test_ab_loop_adds_rounds_only_while_the_interval_straddles_one(bench, monkeypatch):
+    class Clock:  # impls advance a fake clock by exact amounts: deterministic timings
+        now = 0.0
+
+        def perf_counter(self):
+            return self.now
+
+    clock = Clock()
+    monkeypatch.setattr(bench, "time", clock)
+    monkeypatch.setitem(bench.AB_BUDGET, "quick", (0.0, 1.0, 6, 6))  # 6 first rounds, 1 s cap
+    takes = lambda s: (lambda *_: setattr(clock, "now", clock.now + s))  # noqa: E731
+
+    apart = bench.ab_loop({"twin sdpa": takes(0.002), "twin eager": takes(0.004)}, lambda: (), 0.002, quick=True)
+    assert len(apart["twin sdpa"]) == 6  # 2x apart: resolved by the first rounds
+    assert bench.paired_ratio(apart, *bench.AB_PAIR) == pytest.approx(2.0)
+
+    equal = bench.ab_loop({"twin sdpa": takes(0.002), "twin eager": takes(0.002)}, lambda: (), 0.002, quick=True)
+    rounds = len(equal["twin sdpa"])
+    assert rounds == len(equal["twin eager"]) and (rounds - 6) % 10 == 0
+    assert 0.96 <= rounds * 0.004 <= 1.0  # unresolved: rounds added in chunks until the cap
 
 
 def test_acceptance_flags_each_miss(bench):
