@@ -273,6 +273,13 @@ def ab_rounds(round_s, budget_s, low, high):
     return int(min(high, max(low, budget_s / round_s)))
 
 
+def random_batch(batch, length, vocab, seed=0):
+    rng = np.random.default_rng(seed)
+    ids = rng.integers(1000, min(vocab, 20000), (batch, length)).astype("int32")
+    mask = np.ones((batch, length), "int32")
+    return ids, mask
+
+
 # -- sections -------------------------------------------------------------------------------
 def section_inference(ckpts, quick, best_gemm):
     if quick:

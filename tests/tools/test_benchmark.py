@@ -110,3 +110,26 @@ def test_acceptance_flags_each_miss(bench):
         "int8 embedding cosine >= 0.99 (min)": "PASS",
         "int8 argmax agreement >= 99%": "FAIL",
     }
+
+
+def test_inference_section_runs_end_to_end_on_tiny_checkpoints(bench, make_tiny_config, monkeypatch, tmp_path):
+    """Every implementation loads the same weights; rows carry tokens/s, ratios and the A/B interval."""
+    import keras_bert
+
+    ckpts = {}
+    for name in ("bert-base", "minilm"):  # the quick grid's names
+        model = keras_bert.TFBertModel(make_tiny_config(vocab_size=1100, max_position_embeddings=128))
+        model.build()
+        model.save_pretrained(str(tmp_path / name))
+        ckpts[name] = str(tmp_path / name)
+    monkeypatch.setitem(bench.AB_BUDGET, "quick", (0.2, 0.5, 6, 6))
+    rows = bench.section_inference(ckpts, quick=True, best_gemm=1.0)
+    assert [(r["model"], r["batch"], r["length"]) for r in rows] == [("bert-base", 8, 128), ("minilm", 1, 128), ("minilm", 8, 128)]
+    for r in rows:
+        for col in ("keras tf.function", "twin sdpa", "twin eager", "keras/sdpa", "sdpa/eager", "A/B rounds"):
+            assert r[col] > 0, (col, r)
+        low, high = map(float, r["sdpa/eager CI95"].split("-"))
+        assert low <= r["sdpa/eager"] <= high
+    checks = bench.acceptance({"inference": rows})
+    per_point = 3 if "twin/transformers" in rows[0] else 2  # keras/sdpa, sdpa/eager (, twin/transformers)
+    assert len(checks) == 3 * per_point + 1  # + the roofline at bert-base 8x128
