@@ -216,8 +216,7 @@ def interleaved(impls, make_args, repeats, min_seconds=0.15, warmup=True):
         fn = impls[name]
         if warmup:
             fn(*args)
-        t = _median_time(lambda: fn(*args), 1) if min_seconds else min_seconds
-        inner[name] = max(1, int(min_seconds / max(t, 1e-6)))
+        inner[name] = max(1, int(min_seconds / max(_median_time(lambda: fn(*args), 1), 1e-6))) if min_seconds else 1
     times = {name: [] for name in names}
     for r in range(repeats):
         order = names[r % len(names):] + names[: r % len(names)]

@@ -9,6 +9,7 @@ filled in this file, name by name, from the same arrays.
 
 import json
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -16,19 +17,10 @@ import torch
 
 from keras_bert.checkpoints import CheckpointError, detect_format, load_checkpoint
 
-CONFIG = dict(
-    vocab_size=99,
-    hidden_size=32,
-    num_hidden_layers=2,
-    num_attention_heads=4,
-    intermediate_size=37,
-    max_position_embeddings=64,
-    type_vocab_size=2,
-    hidden_act="gelu",
-    hidden_dropout_prob=0.0,
-    attention_probs_dropout_prob=0.0,
-    initializer_range=0.02,
-)
+sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))  # --import-mode=importlib: tests/ for conftest
+from conftest import tiny_config  # noqa: E402
+
+CONFIG = tiny_config(hidden_act="gelu", initializer_range=0.02)
 
 
 def google_variables(cfg=CONFIG, seed=0):

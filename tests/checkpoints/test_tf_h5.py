@@ -28,18 +28,9 @@ from safetensors.numpy import load_file
 
 import keras_bert
 from keras_bert.checkpoints import CheckpointError, load_checkpoint
+from keras_bert.checkpoints.detect import HEAD_CLASSES
 
-HEADS = [
-    "BertModel",
-    "BertForPreTraining",
-    "BertForMaskedLM",
-    "BertLMHeadModel",
-    "BertForNextSentencePrediction",
-    "BertForSequenceClassification",
-    "BertForMultipleChoice",
-    "BertForTokenClassification",
-    "BertForQuestionAnswering",
-]
+HEADS = list(HEAD_CLASSES)
 MODEL_NAMES = {
     "BertModel": "tf_bert_model",
     "BertForPreTraining": "tf_bert_for_pre_training",

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import pytest
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))  # --import-mode=importlib: tests/ for conftest
+from conftest import tiny_config  # noqa: E402
+
 transformers = pytest.importorskip("transformers")
 
-TINY = dict(
-    vocab_size=99,
-    hidden_size=32,
-    num_hidden_layers=2,
-    num_attention_heads=4,
-    intermediate_size=37,
-    max_position_embeddings=64,
-    type_vocab_size=2,
-    hidden_dropout_prob=0.1,
-    attention_probs_dropout_prob=0.1,
-)
+TINY = tiny_config(hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1)
 ATOL = 1e-5
 
 
