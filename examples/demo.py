@@ -138,8 +138,9 @@ def main(argv=None):
 
     step("4. Query it from a fresh process that imports only tensorflow and tensorflow_text")
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    result = subprocess.run([sys.executable, "-c", CLIENT, args.export_dir, *QUERIES], env=env, cwd="/", text=True,
-                            capture_output=True)
+    result = subprocess.run(
+        [sys.executable, "-c", CLIENT, args.export_dir, *QUERIES], env=env, cwd="/", text=True, capture_output=True
+    )
     if result.returncode != 0:
         raise SystemExit(f"serving client failed:\n{result.stderr[-2000:]}")
     print(result.stdout, end="")

@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 import sys
 
+import _common
 import numpy as np
 import tensorflow as tf
 
-import _common
 import keras_bert
 from keras_bert.tokenization import TFBertTokenizer
 
@@ -55,9 +55,14 @@ def make_dataset(rows, tokenizer, batch_size, shuffle_seed=None):
 
 
 def parse_args(argv):
-    p = _common.base_parser(__doc__.splitlines()[1], train_file=_common.data_path("choice_train.jsonl"),
-                            eval_file=_common.data_path("choice_test.jsonl"), max_length=32, batch_size=8,
-                            learning_rate=1e-4)
+    p = _common.base_parser(
+        __doc__.splitlines()[1],
+        train_file=_common.data_path("choice_train.jsonl"),
+        eval_file=_common.data_path("choice_test.jsonl"),
+        max_length=32,
+        batch_size=8,
+        learning_rate=1e-4,
+    )
     return p.parse_args(argv)
 
 

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import sys
 
+import _common
 import numpy as np
 
-import _common
 import keras_bert
 from keras_bert.data import pretraining_dataset
 from keras_bert.tokenization import TFBertTokenizer
@@ -35,8 +35,9 @@ def main(argv=None):
     args = parse_args(argv)
     strategy = _common.setup(args)
     tokenizer = TFBertTokenizer.from_pretrained(args.model, max_length=args.max_length)
-    ds = pretraining_dataset(args.train_file, tokenizer, args.batch_size, mlm_probability=args.mlm_probability,
-                             seed=args.seed)
+    ds = pretraining_dataset(
+        args.train_file, tokenizer, args.batch_size, mlm_probability=args.mlm_probability, seed=args.seed
+    )
     if args.mlm_only:
         ds = ds.map(lambda x, y: (x, {"labels": y["labels"]}))
     # A fixed held-out set of masked batches: the loss on it before and after training.
@@ -52,13 +53,25 @@ def main(argv=None):
         return float(np.mean([float(model({**x, **y}, training=False).loss) for x, y in fixed]))
 
     before = fixed_loss()
-    history = train(model, ds, optimizer, epochs=args.epochs, callbacks=_common.callbacks_for(args, strategy),
-                    strategy=strategy, steps_per_epoch=steps, jit_compile=args.jit_compile,
-                    verbose=_common.verbose(args))
+    history = train(
+        model,
+        ds,
+        optimizer,
+        epochs=args.epochs,
+        callbacks=_common.callbacks_for(args, strategy),
+        strategy=strategy,
+        steps_per_epoch=steps,
+        jit_compile=args.jit_compile,
+        verbose=_common.verbose(args),
+    )
     after = fixed_loss()
     print(f"loss on {len(fixed)} fixed masked batches: {before:.4f} before, {after:.4f} after training")
-    result = {"loss": history.history["loss"], "loss_before": before, "loss_after": after,
-              "saved": _common.save_model(args, model, strategy=strategy)}
+    result = {
+        "loss": history.history["loss"],
+        "loss_before": before,
+        "loss_after": after,
+        "saved": _common.save_model(args, model, strategy=strategy),
+    }
     return result
 
 

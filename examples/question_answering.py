@@ -18,10 +18,10 @@ import re
 import string
 import sys
 
+import _common
 import numpy as np
 import tensorflow as tf
 
-import _common
 import keras_bert
 from keras_bert.tokenization import BertTokenizerFast
 
@@ -34,8 +34,14 @@ def read_squad(path, limit=None):
     for article in data:
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
-                out.append({"id": qa["id"], "question": qa["question"], "context": paragraph["context"],
-                            "answers": qa.get("answers", [])})
+                out.append(
+                    {
+                        "id": qa["id"],
+                        "question": qa["question"],
+                        "context": paragraph["context"],
+                        "answers": qa.get("answers", []),
+                    }
+                )
     return out[:limit] if limit else out
 
 
@@ -50,11 +56,23 @@ def windows(tokenizer, example, max_length, stride, max_query_length=64):
     features, start = [], 0
     while True:
         span = range(start, min(start + room, len(c_ids)))
-        ids = [tokenizer.cls_token_id, *q_ids, tokenizer.sep_token_id, *(c_ids[i] for i in span), tokenizer.sep_token_id]
+        ids = [
+            tokenizer.cls_token_id,
+            *q_ids,
+            tokenizer.sep_token_id,
+            *(c_ids[i] for i in span),
+            tokenizer.sep_token_id,
+        ]
         head = len(q_ids) + 2
         token_offsets = [None] * head + [tuple(offsets[i]) for i in span] + [None]
-        features.append({"input_ids": ids, "token_type_ids": [0] * head + [1] * (len(span) + 1),
-                         "offsets": token_offsets, "context_start": start})
+        features.append(
+            {
+                "input_ids": ids,
+                "token_type_ids": [0] * head + [1] * (len(span) + 1),
+                "offsets": token_offsets,
+                "context_start": start,
+            }
+        )
         if span.stop >= len(c_ids):
             return features
         start += room - stride
@@ -84,9 +102,9 @@ def featurize(tokenizer, examples, max_length, stride, with_labels):
             owners.append(n)
     arrays = {k: np.zeros((len(feats), max_length), "int32") for k in ("input_ids", "token_type_ids", "attention_mask")}
     for i, f in enumerate(feats):
-        arrays["input_ids"][i, :len(f["input_ids"])] = f["input_ids"]
-        arrays["token_type_ids"][i, :len(f["token_type_ids"])] = f["token_type_ids"]
-        arrays["attention_mask"][i, :len(f["input_ids"])] = 1
+        arrays["input_ids"][i, : len(f["input_ids"])] = f["input_ids"]
+        arrays["token_type_ids"][i, : len(f["token_type_ids"])] = f["token_type_ids"]
+        arrays["attention_mask"][i, : len(f["input_ids"])] = 1
     if with_labels:
         arrays["start_positions"] = np.array([f["start_positions"] for f in feats], "int32")
         arrays["end_positions"] = np.array([f["end_positions"] for f in feats], "int32")
@@ -110,7 +128,7 @@ def decode(examples, feats, owners, start_logits, end_logits, n_best=20, max_ans
                 n = owners[i]
                 if n not in best or score > best[n][0]:
                     best[n] = (score, offsets[s][0], offsets[e][1])
-    return {ex["id"]: ex["context"][best[n][1]:best[n][2]] if n in best else "" for n, ex in enumerate(examples)}
+    return {ex["id"]: ex["context"][best[n][1] : best[n][2]] if n in best else "" for n, ex in enumerate(examples)}
 
 
 def normalize_answer(s):
@@ -128,8 +146,13 @@ def f1(prediction, truth):
 
 
 def parse_args(argv):
-    p = _common.base_parser(__doc__.splitlines()[1], train_file=_common.data_path("qa_train.json"),
-                            eval_file=_common.data_path("qa_test.json"), max_length=96, learning_rate=1e-4)
+    p = _common.base_parser(
+        __doc__.splitlines()[1],
+        train_file=_common.data_path("qa_train.json"),
+        eval_file=_common.data_path("qa_test.json"),
+        max_length=96,
+        learning_rate=1e-4,
+    )
     p.add_argument("--stride", type=int, default=32, help="tokens shared by consecutive windows")
     p.add_argument("--max-answer-length", type=int, default=30, help="in tokens")
     return p.parse_args(argv)
@@ -142,10 +165,15 @@ def main(argv=None):
     train_examples = read_squad(args.train_file, args.max_train_examples)
     x, feats, _ = featurize(tokenizer, train_examples, args.max_length, args.stride, with_labels=True)
     n = len(x["input_ids"])
-    print(f"{len(train_examples)} questions -> {n} windows "
-          f"({int(np.sum(x['start_positions'] > 0))} contain the answer)")
-    train_ds = (tf.data.Dataset.from_tensor_slices(x).shuffle(n, seed=args.seed)
-                .batch(args.batch_size).prefetch(tf.data.AUTOTUNE))
+    print(
+        f"{len(train_examples)} questions -> {n} windows ({int(np.sum(x['start_positions'] > 0))} contain the answer)"
+    )
+    train_ds = (
+        tf.data.Dataset.from_tensor_slices(x)
+        .shuffle(n, seed=args.seed)
+        .batch(args.batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
     steps = _common.steps_for(args, n)
     model, history = _common.fine_tune(args, strategy, keras_bert.TFBertForQuestionAnswering, train_ds, steps)
     result = {"loss": history.history["loss"]}
@@ -154,8 +182,9 @@ def main(argv=None):
         ex, efeats, owners = featurize(tokenizer, examples, args.max_length, args.stride, with_labels=False)
         out = model.predict(ex, batch_size=args.batch_size, verbose=0)
         start, end = (out["start_logits"], out["end_logits"]) if isinstance(out, dict) else out[:2]
-        predictions = decode(examples, efeats, owners, np.asarray(start), np.asarray(end),
-                             max_answer_length=args.max_answer_length)
+        predictions = decode(
+            examples, efeats, owners, np.asarray(start), np.asarray(end), max_answer_length=args.max_answer_length
+        )
         truths = {e["id"]: [a["text"] for a in e["answers"]] for e in examples}
         em = np.mean([max(normalize_answer(predictions[i]) == normalize_answer(t) for t in truths[i]) for i in truths])
         f = np.mean([max(f1(predictions[i], t) for t in truths[i]) for i in truths])

@@ -16,11 +16,11 @@ import json
 import os
 import sys
 
-import numpy as np
-
 import _common
 import keras
+import numpy as np
 import tensorflow as tf
+
 import keras_bert
 from keras_bert.tokenization import TFBertTokenizer
 
@@ -77,8 +77,9 @@ def cosine_similarity(a, b):
 
 
 def parse_args(argv):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[1],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.splitlines()[1], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
     p.add_argument("--model", default=_common.default_model_dir(), help="local checkpoint directory")
     p.add_argument("--input", default=None, help="text file, one sentence per line (default: built-in examples)")
     p.add_argument("--max-length", type=int, default=None, help="default: the model's max_seq_length or 256")
@@ -99,8 +100,10 @@ def main(argv=None):
         sentences = SENTENCES
     encoder = SentenceEncoder(args.model, args.max_length, False if args.no_normalize else None)
     encode = tf.function(encoder.call)
-    chunks = [encode(tf.constant(sentences[i:i + args.batch_size])).numpy()
-              for i in range(0, len(sentences), args.batch_size)]
+    chunks = [
+        encode(tf.constant(sentences[i : i + args.batch_size])).numpy()
+        for i in range(0, len(sentences), args.batch_size)
+    ]
     embeddings = np.concatenate(chunks)
     sims = cosine_similarity(embeddings, embeddings)
     print(f"{len(sentences)} sentences -> embeddings {embeddings.shape}")

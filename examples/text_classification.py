@@ -18,9 +18,9 @@ from __future__ import annotations
 import csv
 import sys
 
+import _common
 import numpy as np
 
-import _common
 import keras_bert
 from keras_bert.data import text_dataset
 from keras_bert.tokenization import TFBertTokenizer
@@ -41,9 +41,13 @@ def read_table(path, text_column, label_column, pair_column=None, limit=None):
 
 
 def parse_args(argv):
-    p = _common.base_parser(__doc__.splitlines()[1], train_file=_common.data_path("sentiment_train.tsv"),
-                            eval_file=_common.data_path("sentiment_test.tsv"), max_length=64,
-                            learning_rate=1e-4)
+    p = _common.base_parser(
+        __doc__.splitlines()[1],
+        train_file=_common.data_path("sentiment_train.tsv"),
+        eval_file=_common.data_path("sentiment_test.tsv"),
+        max_length=64,
+        learning_rate=1e-4,
+    )
     p.add_argument("--text-column", default="text")
     p.add_argument("--text-pair-column", default=None, help="second text of sentence-pair tasks")
     p.add_argument("--label-column", default="label")
@@ -53,28 +57,36 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     strategy = _common.setup(args)
-    texts, pairs, raw_labels = read_table(args.train_file, args.text_column, args.label_column,
-                                          args.text_pair_column, args.max_train_examples)
+    texts, pairs, raw_labels = read_table(
+        args.train_file, args.text_column, args.label_column, args.text_pair_column, args.max_train_examples
+    )
     label_names = sorted(set(raw_labels))
     index = {name: i for i, name in enumerate(label_names)}
     labels = np.array([index[x] for x in raw_labels], "int32")
     tokenizer = TFBertTokenizer.from_pretrained(args.model, max_length=args.max_length)
-    train_ds = text_dataset(texts, labels, tokenizer, args.batch_size, text_pairs=pairs,
-                            shuffle_buffer=len(texts), seed=args.seed)
+    train_ds = text_dataset(
+        texts, labels, tokenizer, args.batch_size, text_pairs=pairs, shuffle_buffer=len(texts), seed=args.seed
+    )
     eval_ds, eval_labels = None, None
     if args.eval_file:
-        e_texts, e_pairs, e_raw = read_table(args.eval_file, args.text_column, args.label_column,
-                                             args.text_pair_column, args.max_eval_examples)
+        e_texts, e_pairs, e_raw = read_table(
+            args.eval_file, args.text_column, args.label_column, args.text_pair_column, args.max_eval_examples
+        )
         unknown = sorted(set(e_raw) - set(label_names))
         if unknown:
             raise SystemExit(f"{args.eval_file}: labels {unknown} are not in the training labels {label_names}")
         eval_labels = np.array([index[x] for x in e_raw], "int32")
-        eval_ds = text_dataset(e_texts, eval_labels, tokenizer, args.batch_size, text_pairs=e_pairs,
-                               bucket_boundaries=None)
+        eval_ds = text_dataset(
+            e_texts, eval_labels, tokenizer, args.batch_size, text_pairs=e_pairs, bucket_boundaries=None
+        )
 
     steps = _common.steps_for(args, len(texts))
     model, history = _common.fine_tune(
-        args, strategy, keras_bert.TFBertForSequenceClassification, train_ds, steps,
+        args,
+        strategy,
+        keras_bert.TFBertForSequenceClassification,
+        train_ds,
+        steps,
         model_kwargs={"num_labels": len(label_names)},
         validation_data=eval_ds if args.early_stopping else None,
         validation_steps=-(-len(eval_labels) // args.batch_size) if args.early_stopping else None,
@@ -88,8 +100,10 @@ def main(argv=None):
             correct += int(np.sum(predicted == y.numpy()))
             total += len(predicted)
         result["accuracy"] = correct / total
-        print(f"eval accuracy: {result['accuracy']:.3f} on {total} examples "
-              f"(chance {1 / len(label_names):.3f}; labels {label_names})")
+        print(
+            f"eval accuracy: {result['accuracy']:.3f} on {total} examples "
+            f"(chance {1 / len(label_names):.3f}; labels {label_names})"
+        )
     result["saved"] = _common.save_model(args, model, strategy=strategy)
     return result
 

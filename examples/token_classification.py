@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import sys
 
+import _common
 import numpy as np
 import tensorflow as tf
 
-import _common
 import keras_bert
 from keras_bert.tokenization import BertTokenizer
 
@@ -65,16 +65,21 @@ def encode(tokenizer, sentences, tag_index, max_length, label_all_pieces=False):
     firsts = []
     for i, (words, tags) in enumerate(sentences):
         ids, lab, first = align(tokenizer, words, tags, tag_index, max_length, label_all_pieces)
-        arrays["input_ids"][i, :len(ids)] = ids
-        arrays["attention_mask"][i, :len(ids)] = 1
-        labels[i, :len(lab)] = lab
+        arrays["input_ids"][i, : len(ids)] = ids
+        arrays["attention_mask"][i, : len(ids)] = 1
+        labels[i, : len(lab)] = lab
         firsts.append(first)
     return arrays, labels, firsts
 
 
 def parse_args(argv):
-    p = _common.base_parser(__doc__.splitlines()[1], train_file=_common.data_path("ner_train.conll"),
-                            eval_file=_common.data_path("ner_test.conll"), max_length=48, learning_rate=1e-4)
+    p = _common.base_parser(
+        __doc__.splitlines()[1],
+        train_file=_common.data_path("ner_train.conll"),
+        eval_file=_common.data_path("ner_test.conll"),
+        max_length=48,
+        learning_rate=1e-4,
+    )
     p.add_argument("--label-all-pieces", action="store_true", help="label every piece of a word")
     return p.parse_args(argv)
 
@@ -87,11 +92,16 @@ def main(argv=None):
     tags = sorted({t for _, ts in train_sents for t in ts})
     tag_index = {t: i for i, t in enumerate(tags)}
     x, y, _ = encode(tokenizer, train_sents, tag_index, args.max_length, args.label_all_pieces)
-    train_ds = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(y), seed=args.seed)
-                .batch(args.batch_size).prefetch(tf.data.AUTOTUNE))
+    train_ds = (
+        tf.data.Dataset.from_tensor_slices((x, y))
+        .shuffle(len(y), seed=args.seed)
+        .batch(args.batch_size)
+        .prefetch(tf.data.AUTOTUNE)
+    )
     steps = _common.steps_for(args, len(y))
-    model, history = _common.fine_tune(args, strategy, keras_bert.TFBertForTokenClassification, train_ds, steps,
-                                       model_kwargs={"num_labels": len(tags)})
+    model, history = _common.fine_tune(
+        args, strategy, keras_bert.TFBertForTokenClassification, train_ds, steps, model_kwargs={"num_labels": len(tags)}
+    )
     result = {"tags": tags, "loss": history.history["loss"]}
     if args.eval_file:
         sents = read_conll(args.eval_file, args.max_eval_examples)
@@ -100,7 +110,7 @@ def main(argv=None):
         logits = logits["logits"] if isinstance(logits, dict) else logits.logits
         pred = np.argmax(logits, axis=-1)
         gold, guess = [], []
-        for i, (words, word_tags) in enumerate(sents):
+        for i, (_words, word_tags) in enumerate(sents):
             for w, pos in enumerate(firsts[i]):
                 gold.append(word_tags[w])
                 guess.append(tags[pred[i, pos]])
@@ -109,10 +119,12 @@ def main(argv=None):
         result["accuracy"] = float(np.mean(gold == guess))
         result["entity_accuracy"] = float(np.mean(gold[entity] == guess[entity]))
         result["majority_baseline"] = float(np.mean(gold == "O"))
-        print(f"eval word accuracy {result['accuracy']:.3f} (all-'O' baseline {result['majority_baseline']:.3f}); "
-              f"accuracy on entity words {result['entity_accuracy']:.3f}")
+        print(
+            f"eval word accuracy {result['accuracy']:.3f} (all-'O' baseline {result['majority_baseline']:.3f}); "
+            f"accuracy on entity words {result['entity_accuracy']:.3f}"
+        )
         example = sents[0][0]
-        print(" ".join(f"{w}/{guess[k]}" for k, w in enumerate(example[:len(firsts[0])])))
+        print(" ".join(f"{w}/{guess[k]}" for k, w in enumerate(example[: len(firsts[0])])))
     result["saved"] = _common.save_model(args, model, tokenizer, strategy)
     return result
 

@@ -16,8 +16,6 @@ from keras_bert.models import (
     TFBertModel,
     TFBertPreTrainedModel,
 )
-from keras_bert.serving import export_saved_model
-from keras_bert.tokenization import BertTokenizer, BertTokenizerFast, TFBertTokenizer
 from keras_bert.outputs import (
     TFBaseModelOutputWithPoolingAndCrossAttentions,
     TFBertForPreTrainingOutput,
@@ -29,6 +27,8 @@ from keras_bert.outputs import (
     TFSequenceClassifierOutput,
     TFTokenClassifierOutput,
 )
+from keras_bert.serving import export_saved_model
+from keras_bert.tokenization import BertTokenizer, BertTokenizerFast, TFBertTokenizer
 from keras_bert.training import WarmupLinearDecay, create_optimizer, train
 
 __all__ = [

@@ -141,7 +141,7 @@ class BertConfig:
         return out
 
     @classmethod
-    def from_dict(cls, config: dict, **overrides) -> "BertConfig":
+    def from_dict(cls, config: dict, **overrides) -> BertConfig:
         merged = dict(config)
         if "num_labels" in overrides:
             merged.pop("id2label", None)
@@ -157,7 +157,7 @@ class BertConfig:
             f.write(self.to_json_string())
 
     @classmethod
-    def from_json_file(cls, path: str | os.PathLike, **overrides) -> "BertConfig":
+    def from_json_file(cls, path: str | os.PathLike, **overrides) -> BertConfig:
         try:
             with open(path, encoding="utf-8") as f:
                 data = json.load(f)
@@ -170,7 +170,7 @@ class BertConfig:
         return cls.from_dict(data, **overrides)
 
     @classmethod
-    def from_pretrained(cls, path: str | os.PathLike, **overrides) -> "BertConfig":
+    def from_pretrained(cls, path: str | os.PathLike, **overrides) -> BertConfig:
         """Reads `config.json` from a directory (or the given JSON file)."""
         path = os.fspath(path)
         if os.path.isdir(path):
@@ -184,7 +184,7 @@ class BertConfig:
         os.makedirs(directory, exist_ok=True)
         self.to_json_file(os.path.join(directory, CONFIG_NAME))
 
-    def copy(self, **overrides) -> "BertConfig":
+    def copy(self, **overrides) -> BertConfig:
         return BertConfig.from_dict(self.to_dict(), **overrides)
 
     def __eq__(self, other):

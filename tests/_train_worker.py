@@ -1,7 +1,7 @@
 """Subprocess body for tests/test_training_loop.py: one training run, results as JSON on stdout.
 
-    python _train_worker.py mirrored DEVICES LOOP       # 2 logical CPUs; DEVICES like /cpu:0,/cpu:1
-    python _train_worker.py multiworker MODEL_DIR OUT   # TF_CONFIG in the environment
+python _train_worker.py mirrored DEVICES LOOP       # 2 logical CPUs; DEVICES like /cpu:0,/cpu:1
+python _train_worker.py multiworker MODEL_DIR OUT   # TF_CONFIG in the environment
 """
 
 import hashlib
@@ -19,13 +19,22 @@ def tiny_run(devices, loop):
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import keras
+
     import keras_bert
     from keras_bert.training import train
 
     strategy = tf.distribute.MirroredStrategy(devices.split(","))
-    cfg = keras_bert.BertConfig(vocab_size=99, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                                intermediate_size=37, max_position_embeddings=64, hidden_dropout_prob=0.0,
-                                attention_probs_dropout_prob=0.0, num_labels=3)
+    cfg = keras_bert.BertConfig(
+        vocab_size=99,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=37,
+        max_position_embeddings=64,
+        hidden_dropout_prob=0.0,
+        attention_probs_dropout_prob=0.0,
+        num_labels=3,
+    )
     rng = np.random.default_rng(0)
     ids = rng.integers(1, 99, (24, 8)).astype("int32")
     mask = np.ones_like(ids)
@@ -38,21 +47,32 @@ def tiny_run(devices, loop):
         model.build()
         optimizer = keras.optimizers.SGD(0.5, momentum=0.5)  # Adam's g/|g| would amplify float noise in near-zero grads
     history = train(model, dataset, optimizer, epochs=1, strategy=strategy, verbose=0, loop=loop)
-    return {"replicas": strategy.num_replicas_in_sync, "history": history.history["loss"],
-            "loss": float(model(x, training=False).loss)}
+    return {
+        "replicas": strategy.num_replicas_in_sync,
+        "history": history.history["loss"],
+        "loss": float(model(x, training=False).loss),
+    }
 
 
 def multiworker_run(model_dir, out):
     import keras
+
     import keras_bert
     from keras_bert.data import text_dataset
     from keras_bert.tokenization import TFBertTokenizer
     from keras_bert.training import create_optimizer, is_chief, strategy_from_args, train
 
     strategy = strategy_from_args()  # reads TF_CONFIG
-    texts = ["a wonderful film, I loved it", "terrible, boring and far too long", "great acting and a moving story",
-             "the worst meal I have ever had", "really enjoyable and fun", "awful service and cold food",
-             "a delightful surprise", "I want my money back"] * 2
+    texts = [
+        "a wonderful film, I loved it",
+        "terrible, boring and far too long",
+        "great acting and a moving story",
+        "the worst meal I have ever had",
+        "really enjoyable and fun",
+        "awful service and cold food",
+        "a delightful surprise",
+        "I want my money back",
+    ] * 2
     labels = np.array([1, 0, 1, 0, 1, 0, 1, 0] * 2, "int32")
     tokenizer = TFBertTokenizer.from_pretrained(model_dir, max_length=16)
     dataset = text_dataset(texts, labels, tokenizer, batch_size=8, bucket_boundaries=None)  # 2 global batches
@@ -61,12 +81,17 @@ def multiworker_run(model_dir, out):
         model = keras_bert.TFBertForSequenceClassification.from_pretrained(model_dir, num_labels=2)
         optimizer = create_optimizer(1e-4, num_train_steps=8, num_warmup_steps=1)
     checkpoint = keras.callbacks.ModelCheckpoint(os.path.join(out, "ckpt.weights.h5"), save_weights_only=True)
-    history = train(model, dataset, optimizer, epochs=4, callbacks=[checkpoint], strategy=strategy,
-                    steps_per_epoch=2, verbose=0)
+    history = train(
+        model, dataset, optimizer, epochs=4, callbacks=[checkpoint], strategy=strategy, steps_per_epoch=2, verbose=0
+    )
     weights = np.concatenate([np.ravel(v.numpy()) for v in model.trainable_variables])
-    return {"chief": is_chief(strategy), "replicas": strategy.num_replicas_in_sync,
-            "history": history.history["loss"], "weights_sum": float(np.sum(weights.astype("float64"))),
-            "weights_digest": hashlib.sha256(weights.tobytes()).hexdigest()}
+    return {
+        "chief": is_chief(strategy),
+        "replicas": strategy.num_replicas_in_sync,
+        "history": history.history["loss"],
+        "weights_sum": float(np.sum(weights.astype("float64"))),
+        "weights_digest": hashlib.sha256(weights.tobytes()).hexdigest(),
+    }
 
 
 if __name__ == "__main__":

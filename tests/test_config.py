@@ -21,7 +21,9 @@ def test_defaults_match_hf():
 
 
 def test_json_round_trip_keeps_unknown_keys(tmp_path):
-    cfg = BertConfig(hidden_size=64, num_attention_heads=4, num_labels=3, foo_bar={"x": 1}, transformers_version="4.8.2")
+    cfg = BertConfig(
+        hidden_size=64, num_attention_heads=4, num_labels=3, foo_bar={"x": 1}, transformers_version="4.8.2"
+    )
     cfg.save_pretrained(tmp_path)
     raw = json.loads((tmp_path / "config.json").read_text())
     assert raw["foo_bar"] == {"x": 1} and raw["transformers_version"] == "4.8.2"
@@ -34,7 +36,9 @@ def test_json_round_trip_keeps_unknown_keys(tmp_path):
 def test_reads_transformers_config(tmp_path):
     import transformers
 
-    transformers.BertConfig(hidden_size=48, num_attention_heads=3, id2label={0: "neg", 1: "pos"}).save_pretrained(tmp_path)
+    transformers.BertConfig(hidden_size=48, num_attention_heads=3, id2label={0: "neg", 1: "pos"}).save_pretrained(
+        tmp_path
+    )
     cfg = BertConfig.from_pretrained(tmp_path)
     assert cfg.hidden_size == 48 and cfg.head_dim == 16
     assert cfg.id2label == {0: "neg", 1: "pos"} and cfg.label2id == {"neg": 0, "pos": 1}

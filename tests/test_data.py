@@ -6,10 +6,18 @@ import pytest
 from keras_bert.data import IGNORE_INDEX, mask_tokens, pretraining_dataset, sentence_pairs, text_dataset
 
 TEXTS = [
-    "hi", "a short one", "The quick brown fox jumps over the lazy dog.", "ok",
+    "hi",
+    "a short one",
+    "The quick brown fox jumps over the lazy dog.",
+    "ok",
     "Keras and TensorFlow serve BERT models in production, with raw text in and predictions out.",
-    "Hello world!", "naïve café", "one two three four five six seven eight nine ten eleven twelve",
-    "yes", "no way", "Ünïcödé text 東京", "the end",
+    "Hello world!",
+    "naïve café",
+    "one two three four five six seven eight nine ten eleven twelve",
+    "yes",
+    "no way",
+    "Ünïcödé text 東京",
+    "the end",
 ]
 
 
@@ -27,8 +35,7 @@ def _rows(dataset):
         for i in range(len(y)):
             n = int(np.sum(x["attention_mask"][i]))
             assert np.all(x["attention_mask"][i, n:] == 0) and np.all(x["input_ids"][i, n:] == 0)
-            rows.append((tuple(x["input_ids"][i, :n].numpy()), tuple(x["token_type_ids"][i, :n].numpy()),
-                         int(y[i])))
+            rows.append((tuple(x["input_ids"][i, :n].numpy()), tuple(x["token_type_ids"][i, :n].numpy()), int(y[i])))
     return rows
 
 
@@ -58,10 +65,14 @@ def test_text_dataset_pairs_order_and_padding_saved(tokenizers):
     for i, (ids, types, _) in enumerate(rows):  # no bucketing: order kept
         ref = py_tok(firsts[i], seconds[i], truncation=True, max_length=24)
         assert list(ids) == ref["input_ids"] and list(types) == ref["token_type_ids"]
-    bucketed = sum(int(np.prod(x["input_ids"].shape)) for x, _ in text_dataset(
-        TEXTS * 4, [0] * 48, tf_tok, batch_size=8, bucket_boundaries=(4, 8, 16)))
-    plain = sum(int(np.prod(x["input_ids"].shape)) for x, _ in text_dataset(
-        TEXTS * 4, [0] * 48, tf_tok, batch_size=8, bucket_boundaries=None))
+    bucketed = sum(
+        int(np.prod(x["input_ids"].shape))
+        for x, _ in text_dataset(TEXTS * 4, [0] * 48, tf_tok, batch_size=8, bucket_boundaries=(4, 8, 16))
+    )
+    plain = sum(
+        int(np.prod(x["input_ids"].shape))
+        for x, _ in text_dataset(TEXTS * 4, [0] * 48, tf_tok, batch_size=8, bucket_boundaries=None)
+    )
     assert bucketed < plain
 
 

@@ -6,11 +6,11 @@ import socket
 import subprocess
 import sys
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 import tensorflow as tf
+
 import keras_bert
 from keras_bert.training import WarmupLinearDecay, create_optimizer, train
 
@@ -27,7 +27,7 @@ def _env(**extra):
 def _result(stdout):
     line = [l for l in stdout.splitlines() if l.startswith("RESULT ")]
     assert line, stdout[-2000:]
-    return json.loads(line[-1][len("RESULT "):])
+    return json.loads(line[-1][len("RESULT ") :])
 
 
 def test_warmup_linear_decay_values():
@@ -67,8 +67,16 @@ def test_custom_loop_equals_fit_and_runs_callbacks(make_tiny_config, tmp_path):
             keras.callbacks.ModelCheckpoint(str(ckpt), save_weights_only=True),
             keras.callbacks.TensorBoard(str(tmp_path / f"logs_{loop}")),
         ]
-        h = train(model, ds, keras.optimizers.Adam(1e-3), epochs=3, callbacks=callbacks, verbose=0, loop=loop,
-                  validation_data=ds)
+        h = train(
+            model,
+            ds,
+            keras.optimizers.Adam(1e-3),
+            epochs=3,
+            callbacks=callbacks,
+            verbose=0,
+            loop=loop,
+            validation_data=ds,
+        )
         assert ckpt.exists()
         assert any(p.name.startswith("events.out.tfevents") for p in (tmp_path / f"logs_{loop}").rglob("*"))
         results[loop] = (h.history["loss"], h.history["val_loss"], float(model(x).loss))
@@ -83,8 +91,9 @@ def test_custom_loop_early_stopping_and_steps(make_tiny_config):
     model = keras_bert.TFBertForSequenceClassification(make_tiny_config(num_labels=3))
     ds = tf.data.Dataset.from_tensor_slices(x).batch(8)
     stop = keras.callbacks.EarlyStopping(monitor="loss", patience=0, min_delta=1e9)  # never "improves"
-    h = train(model, ds, keras.optimizers.Adam(1e-3), epochs=5, callbacks=[stop], verbose=0, loop="custom",
-              steps_per_epoch=1)
+    h = train(
+        model, ds, keras.optimizers.Adam(1e-3), epochs=5, callbacks=[stop], verbose=0, loop="custom", steps_per_epoch=1
+    )
     assert len(h.history["loss"]) == 2
     with pytest.raises(ValueError, match="steps_per_epoch"):
         train(model, ds.filter(lambda d: True), epochs=1, verbose=0, loop="custom")
@@ -95,8 +104,13 @@ def test_mirrored_two_devices_equals_one_device():
     out = {}
     for devices, loop in (("/cpu:0", "fit"), ("/cpu:0,/cpu:1", "fit"), ("/cpu:0,/cpu:1", "custom")):
         if True:
-            proc = subprocess.run([sys.executable, WORKER, "mirrored", devices, loop], capture_output=True, text=True,
-                                  env=_env(), timeout=300)
+            proc = subprocess.run(
+                [sys.executable, WORKER, "mirrored", devices, loop],
+                capture_output=True,
+                text=True,
+                env=_env(),
+                timeout=300,
+            )
             assert proc.returncode == 0, proc.stderr[-3000:]
             out[devices, loop] = _result(proc.stdout)
     one = out["/cpu:0", "fit"]
@@ -126,9 +140,15 @@ def test_multi_worker_real_checkpoint(minilm_dir, tmp_path):
         config = json.dumps({"cluster": cluster, "task": {"type": "worker", "index": i}})
         out = tmp_path / f"w{i}"
         out.mkdir()
-        procs.append(subprocess.Popen([sys.executable, WORKER, "multiworker", minilm_dir, str(out)],
-                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                      env=_env(TF_CONFIG=config)))
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, WORKER, "multiworker", minilm_dir, str(out)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=_env(TF_CONFIG=config),
+            )
+        )
     results = []
     for p in procs:
         try:
@@ -171,6 +191,8 @@ def test_strategy_from_args_writes_tf_config(monkeypatch):
     monkeypatch.setattr(training.tf.distribute, "MultiWorkerMirroredStrategy", lambda: made.append(1) or "mw")
     assert training.strategy_from_args("127.0.0.1:1,127.0.0.1:2", 1) == "mw" and made
     assert json.loads(os.environ["TF_CONFIG"]) == {
-        "cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]}, "task": {"type": "worker", "index": 1}}
+        "cluster": {"worker": ["127.0.0.1:1", "127.0.0.1:2"]},
+        "task": {"type": "worker", "index": 1},
+    }
     monkeypatch.delenv("TF_CONFIG")
     assert training.strategy_from_args() is None

@@ -77,10 +77,24 @@ def run(quick=False):
                     timings[name].append(time.perf_counter() - start)
             ids_p50, ids_p95 = _percentiles(timings["ids"])
             text_p50, text_p95 = _percentiles(timings["text"])
-            rows.append(dict(name="serving_ids (ids -> logits)", batch=batch, p50_ms=round(ids_p50, 2),
-                             p95_ms=round(ids_p95, 2), vs_ids=1.0))
-            rows.append(dict(name="serving_default (strings -> labels)", batch=batch, p50_ms=round(text_p50, 2),
-                             p95_ms=round(text_p95, 2), vs_ids=round(text_p50 / ids_p50, 3)))
+            rows.append(
+                dict(
+                    name="serving_ids (ids -> logits)",
+                    batch=batch,
+                    p50_ms=round(ids_p50, 2),
+                    p95_ms=round(ids_p95, 2),
+                    vs_ids=1.0,
+                )
+            )
+            rows.append(
+                dict(
+                    name="serving_default (strings -> labels)",
+                    batch=batch,
+                    p50_ms=round(text_p50, 2),
+                    p95_ms=round(text_p95, 2),
+                    vs_ids=round(text_p50 / ids_p50, 3),
+                )
+            )
     return rows
 
 

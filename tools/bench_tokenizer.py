@@ -21,9 +21,11 @@ import tensorflow as tf  # noqa: E402
 
 THREADS = 2
 BATCH = 256
-WORDS = ("the quick brown fox jumps over lazy dog BERT tokenizer naïve café Straße "
-         "unwanted running 東京 北京 Ελληνικά Привет don't it's 42 3.14 e-mail "
-         "hello, world! (parentheses) [brackets] İstanbul ΌΣΟΣ").split()
+WORDS = (
+    "the quick brown fox jumps over lazy dog BERT tokenizer naïve café Straße "
+    "unwanted running 東京 北京 Ελληνικά Привет don't it's 42 3.14 e-mail "
+    "hello, world! (parentheses) [brackets] İstanbul ΌΣΟΣ"
+).split()
 
 
 def make_corpus(n, seed=0):
@@ -58,7 +60,7 @@ def run(quick=False):
     fast = BertTokenizerFast.from_pretrained(vocab_dir)
     layer = TFBertTokenizer.from_tokenizer(slow, max_length=128)
     fn = tf.function(layer, input_signature=[tf.TensorSpec([None], tf.string)])
-    batches = [tf.constant(corpus[i:i + BATCH]) for i in range(0, n, BATCH)]
+    batches = [tf.constant(corpus[i : i + BATCH]) for i in range(0, n, BATCH)]
 
     def run_tf():
         for b in batches:
@@ -66,7 +68,7 @@ def run(quick=False):
 
     def run_fast():
         for i in range(0, n, BATCH):
-            fast(corpus[i:i + BATCH], padding=True, truncation=True, max_length=128)
+            fast(corpus[i : i + BATCH], padding=True, truncation=True, max_length=128)
 
     def run_fast_raw():
         fast.backend.encode_batch(corpus)
@@ -76,8 +78,10 @@ def run(quick=False):
         ("TFBertTokenizer (batch 256, tf.function)", _rate(run_tf, n, repeats)),
         ("BertTokenizerFast (batch 256, __call__)", _rate(run_fast, n, repeats)),
         ("tokenizers encode_batch (raw, no padding)", _rate(run_fast_raw, n, repeats)),
-        ("BertTokenizer (pure Python)", _rate(lambda: slow(corpus[:slow_n], padding=True,
-                                                           truncation=True, max_length=128), slow_n, 1)),
+        (
+            "BertTokenizer (pure Python)",
+            _rate(lambda: slow(corpus[:slow_n], padding=True, truncation=True, max_length=128), slow_n, 1),
+        ),
     ]
     ref = rows[1][1]
     return [dict(name=name, strings_per_s=round(rate, 1), ratio=round(rate / ref, 2)) for name, rate in rows]

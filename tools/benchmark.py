@@ -90,8 +90,14 @@ def configure_process(default_malloc=False):
     return "glibc defaults" if default_malloc else tune_malloc()
 
 
-BERT_BASE = dict(vocab_size=30522, hidden_size=768, num_hidden_layers=12, num_attention_heads=12,
-                 intermediate_size=3072, max_position_embeddings=512)
+BERT_BASE = dict(
+    vocab_size=30522,
+    hidden_size=768,
+    num_hidden_layers=12,
+    num_attention_heads=12,
+    intermediate_size=3072,
+    max_position_embeddings=512,
+)
 
 
 def minilm_dir():
@@ -196,7 +202,9 @@ def load_inference_impls(path, want_xla=True):
 def _torch_call(model):
     def call(ids, mask):
         with torch.inference_mode():
-            return model(input_ids=torch.from_numpy(ids).long(), attention_mask=torch.from_numpy(mask)).last_hidden_state.numpy()
+            return model(
+                input_ids=torch.from_numpy(ids).long(), attention_mask=torch.from_numpy(mask)
+            ).last_hidden_state.numpy()
 
     return call
 
@@ -219,7 +227,7 @@ def interleaved(impls, make_args, repeats, min_seconds=0.15, warmup=True):
         inner[name] = max(1, int(min_seconds / max(_median_time(lambda: fn(*args), 1), 1e-6))) if min_seconds else 1
     times = {name: [] for name in names}
     for r in range(repeats):
-        order = names[r % len(names):] + names[: r % len(names)]
+        order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
             fn = impls[name]
             times[name].append(_median_time(lambda: fn(*args), 1, inner=inner[name]))
@@ -321,8 +329,11 @@ def section_inference(ckpts, quick, best_gemm):
             row.update({k: round(v, 3) for k, v in ratios.items()})
             row["sdpa/eager CI95"], row["A/B rounds"] = f"{low:.3f}-{high:.3f}", len(ab_times["twin sdpa"])
             rows.append(row)
-            print(f"  inference {model_name} {batch}x{length}: "
-                  + ", ".join(f"{k} {row[k]:.0f}" for k in secs), file=sys.stderr, flush=True)
+            print(
+                f"  inference {model_name} {batch}x{length}: " + ", ".join(f"{k} {row[k]:.0f}" for k in secs),
+                file=sys.stderr,
+                flush=True,
+            )
     return rows
 
 
@@ -342,17 +353,28 @@ def section_retrace(ckpts, quick):
         for b, t in shapes:
             out = fn(*random_batch(b, t, 30000))["last_hidden_state"]
             assert out.shape[:2] == (b, t), (out.shape, b, t)
-        rows.append(dict(function=label, calls=len(shapes), traces_after_warmup=fn.tracing_count - after_warmup,
-                         distinct_shapes=len(set(shapes))))
+        rows.append(
+            dict(
+                function=label,
+                calls=len(shapes),
+                traces_after_warmup=fn.tracing_count - after_warmup,
+                distinct_shapes=len(set(shapes)),
+            )
+        )
     # What a plain tf.function does, for contrast.
     plain = tf.function(lambda i, m: model(input_ids=i, attention_mask=m).last_hidden_state)
     plain(*random_batch(2, 16, 30000))
     before = plain.experimental_get_tracing_count()
     for b, t in shapes:
         plain(*random_batch(b, t, 30000))
-    rows.append(dict(function="plain tf.function (no signature), for contrast", calls=len(shapes),
-                     traces_after_warmup=plain.experimental_get_tracing_count() - before,
-                     distinct_shapes=len(set(shapes))))
+    rows.append(
+        dict(
+            function="plain tf.function (no signature), for contrast",
+            calls=len(shapes),
+            traces_after_warmup=plain.experimental_get_tracing_count() - before,
+            distinct_shapes=len(set(shapes)),
+        )
+    )
     return rows
 
 
@@ -373,8 +395,7 @@ def section_training(ckpts, quick, workdir):
     for jit in (False,) if quick else (False, True):
         m = keras_bert.TFBertForSequenceClassification.from_pretrained(cls_dir)
         m.compile(optimizer=keras.optimizers.AdamW(learning_rate=lr, weight_decay=wd), jit_compile=jit)
-        impls[f"keras train_on_batch ({'XLA' if jit else 'tf.function'})"] = (
-            lambda m=m: m.train_on_batch(x, labels))
+        impls[f"keras train_on_batch ({'XLA' if jit else 'tf.function'})"] = lambda m=m: m.train_on_batch(x, labels)
     tm = twin.BertForSequenceClassification.from_pretrained(cls_dir).train()
     opt = torch.optim.AdamW(tm.parameters(), lr=lr, weight_decay=wd)
     t_ids, t_mask, t_labels = torch.from_numpy(ids).long(), torch.from_numpy(mask), torch.from_numpy(labels).long()
@@ -389,15 +410,26 @@ def section_training(ckpts, quick, workdir):
     impls["twin sdpa + torch.optim.AdamW"] = torch_step
     times = interleaved({k: (lambda f=f: f()) for k, f in impls.items()}, lambda: (), 2 if quick else 3, min_seconds=0)
     ref = "twin sdpa + torch.optim.AdamW"
-    return [dict(model=name, batch=batch, length=length, impl=k, step_s=round(statistics.median(v), 3),
-                 vs_twin=round(paired_ratio(times, ref, k), 3)) for k, v in times.items()]
+    return [
+        dict(
+            model=name,
+            batch=batch,
+            length=length,
+            impl=k,
+            step_s=round(statistics.median(v), 3),
+            vs_twin=round(paired_ratio(times, ref, k), 3),
+        )
+        for k, v in times.items()
+    ]
 
 
 def _sentences(n):
-    words = ("the a model of language understanding is trained on large text corpora and fine tuned for "
-             "classification retrieval question answering sentiment movie review terrible wonderful boring "
-             "exciting weather today tomorrow rain sunny city travel music food restaurant price cheap "
-             "expensive friendly service slow fast computer software bug release performance").split()
+    words = (
+        "the a model of language understanding is trained on large text corpora and fine tuned for "
+        "classification retrieval question answering sentiment movie review terrible wonderful boring "
+        "exciting weather today tomorrow rain sunny city travel music food restaurant price cheap "
+        "expensive friendly service slow fast computer software bug release performance"
+    ).split()
     rng = np.random.default_rng(7)
     return [" ".join(rng.choice(words, rng.integers(5, 30))).capitalize() + "." for _ in range(n)]
 
@@ -437,9 +469,9 @@ def section_precision(ckpts, quick, classifier_dir, sentences_file):
     for k, fn in fns.items():
         chunks = []
         for s in range(0, len(sentences), 32):
-            h = fn(enc["input_ids"][s:s + 32], enc["attention_mask"][s:s + 32])["last_hidden_state"]
+            h = fn(enc["input_ids"][s : s + 32], enc["attention_mask"][s : s + 32])["last_hidden_state"]
             h = np.asarray(tf.cast(h, tf.float32))
-            m = enc["attention_mask"][s:s + 32, :, None].astype("float32")
+            m = enc["attention_mask"][s : s + 32, :, None].astype("float32")
             chunks.append((h * m).sum(1) / m.sum(1))
         emb[k] = np.concatenate(chunks)
     ref = emb["fp32"] / np.linalg.norm(emb["fp32"], axis=1, keepdims=True)
@@ -453,7 +485,9 @@ def section_precision(ckpts, quick, classifier_dir, sentences_file):
             vfns = {k: keras_bert.predict_fn(m, outputs=["last_hidden_state"]) for k, m in vmodels.items()}
         impls = {k: (lambda i, m, fn=fn: fn(i, m)["last_hidden_state"].numpy()) for k, fn in vfns.items()}
         times = interleaved(impls, lambda: random_batch(b, t, 30000), 2 if quick else 3)
-        speeds[model_name] = {k: (b * t / statistics.median(v), paired_ratio(times, k, "fp32")) for k, v in times.items()}
+        speeds[model_name] = {
+            k: (b * t / statistics.median(v), paired_ratio(times, k, "fp32")) for k, v in times.items()
+        }
     for k in models:
         e = emb[k] / np.linalg.norm(emb[k], axis=1, keepdims=True)
         cos = (e * ref).sum(1)
@@ -484,8 +518,14 @@ def section_precision(ckpts, quick, classifier_dir, sentences_file):
     preds = {}
     for k, m in cmodels.items():
         fn = keras_bert.predict_fn(m, outputs=["logits"])
-        logits = np.concatenate([np.asarray(tf.cast(fn(enc["input_ids"][s:s + 32], enc["attention_mask"][s:s + 32])["logits"], tf.float32))
-                                 for s in range(0, len(sentences), 32)])
+        logits = np.concatenate(
+            [
+                np.asarray(
+                    tf.cast(fn(enc["input_ids"][s : s + 32], enc["attention_mask"][s : s + 32])["logits"], tf.float32)
+                )
+                for s in range(0, len(sentences), 32)
+            ]
+        )
         preds[k] = logits.argmax(-1)
     for row in rows:
         row["classifier"] = cls_label
@@ -526,9 +566,21 @@ def machine(malloc):
         isa = [f for f in ("avx512f", "avx512_bf16", "amx_bf16", "avx512_vnni") if f" {f}" in flags]
     except (OSError, StopIteration):
         isa = []
-    return dict(load_average=[round(x, 2) for x in os.getloadavg()], omp_wait_policy=os.environ.get("OMP_WAIT_POLICY"), malloc=malloc, cpu=cpu, cores=os.cpu_count(), isa=isa, threads=THREADS, python=platform.python_version(),
-                tensorflow=tf.__version__, keras=keras.__version__, torch=torch.__version__,
-                transformers=_version("transformers"), onednn=os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"))
+    return dict(
+        load_average=[round(x, 2) for x in os.getloadavg()],
+        omp_wait_policy=os.environ.get("OMP_WAIT_POLICY"),
+        malloc=malloc,
+        cpu=cpu,
+        cores=os.cpu_count(),
+        isa=isa,
+        threads=THREADS,
+        python=platform.python_version(),
+        tensorflow=tf.__version__,
+        keras=keras.__version__,
+        torch=torch.__version__,
+        transformers=_version("transformers"),
+        onednn=os.environ.get("TF_ENABLE_ONEDNN_OPTS", "default (on)"),
+    )
 
 
 def _version(mod):
@@ -559,11 +611,28 @@ def acceptance(results):
     inf = [r for r in results.get("inference", []) if "skipped" not in r]
     for r in inf:
         need = 0.9 if r["batch"] == 1 else 1.0
-        checks.append((f"keras >= {need}x twin sdpa, {r['model']} {r['batch']}x{r['length']}", r["keras/sdpa"], r["keras/sdpa"] >= need))
-        checks.append((f"twin sdpa >= twin eager, {r['model']} {r['batch']}x{r['length']}", r["sdpa/eager"], r["sdpa/eager"] >= 1.0))
+        checks.append(
+            (
+                f"keras >= {need}x twin sdpa, {r['model']} {r['batch']}x{r['length']}",
+                r["keras/sdpa"],
+                r["keras/sdpa"] >= need,
+            )
+        )
+        checks.append(
+            (
+                f"twin sdpa >= twin eager, {r['model']} {r['batch']}x{r['length']}",
+                r["sdpa/eager"],
+                r["sdpa/eager"] >= 1.0,
+            )
+        )
         if "twin/transformers" in r:
-            checks.append((f"twin within 5% of transformers, {r['model']} {r['batch']}x{r['length']}",
-                           r["twin/transformers"], r["twin/transformers"] >= 0.95))
+            checks.append(
+                (
+                    f"twin within 5% of transformers, {r['model']} {r['batch']}x{r['length']}",
+                    r["twin/transformers"],
+                    r["twin/transformers"] >= 0.95,
+                )
+            )
     for r in inf:
         if r["model"] == "bert-base" and (r["batch"], r["length"]) == (8, 128):
             best = max(r["keras tf.function %roof"], r.get("keras XLA %roof", 0))
@@ -578,14 +647,32 @@ def acceptance(results):
     for r in results.get("precision", []):
         if r["variant"] != "fp32":
             checks.append((f"{r['variant']} embedding cosine >= 0.99 (min)", r["cosine_min"], r["cosine_min"] >= 0.99))
-            checks.append((f"{r['variant']} argmax agreement >= 99%", r["argmax_agreement"], r["argmax_agreement"] >= 0.99))
+            checks.append(
+                (f"{r['variant']} argmax agreement >= 99%", r["argmax_agreement"], r["argmax_agreement"] >= 0.99)
+            )
     return [dict(check=c, value=v, ok="PASS" if ok else "FAIL") for c, v, ok in checks]
 
 
-INFERENCE_COLUMNS = ["model", "batch", "length", "keras tf.function", "keras XLA", "twin sdpa", "twin eager",
-                     "transformers sdpa", "keras/sdpa", "sdpa/eager", "sdpa/eager CI95", "A/B rounds",
-                     "twin/transformers", "gemm_gflops",
-                     "keras tf.function %roof", "keras XLA %roof", "twin sdpa %roof", "skipped"]
+INFERENCE_COLUMNS = [
+    "model",
+    "batch",
+    "length",
+    "keras tf.function",
+    "keras XLA",
+    "twin sdpa",
+    "twin eager",
+    "transformers sdpa",
+    "keras/sdpa",
+    "sdpa/eager",
+    "sdpa/eager CI95",
+    "A/B rounds",
+    "twin/transformers",
+    "gemm_gflops",
+    "keras tf.function %roof",
+    "keras XLA %roof",
+    "twin sdpa %roof",
+    "skipped",
+]
 
 
 def render(results):
@@ -616,14 +703,27 @@ def render(results):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="small grid; finishes within 3 minutes")
-    parser.add_argument("--json", nargs="?", const="-", metavar="PATH",
-                        help="print the results as JSON (or, with PATH, write them there besides the tables)")
-    parser.add_argument("--classifier", metavar="DIR", help="a TFBertForSequenceClassification checkpoint for argmax agreement")
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="PATH",
+        help="print the results as JSON (or, with PATH, write them there besides the tables)",
+    )
+    parser.add_argument(
+        "--classifier", metavar="DIR", help="a TFBertForSequenceClassification checkpoint for argmax agreement"
+    )
     parser.add_argument("--sentences", metavar="FILE", help="held-out sentences (one per line) for --classifier")
-    parser.add_argument("--default-malloc", action="store_true",
-                        help="keep glibc's malloc defaults (see tune_malloc); the default run tunes them")
-    parser.add_argument("--sections", default="inference,retrace,training,precision,tokenizer,serving",
-                        help="comma-separated subset of the sections")
+    parser.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="keep glibc's malloc defaults (see tune_malloc); the default run tunes them",
+    )
+    parser.add_argument(
+        "--sections",
+        default="inference,retrace,training,precision,tokenizer,serving",
+        help="comma-separated subset of the sections",
+    )
     args = parser.parse_args(argv)
     sections = set(args.sections.split(","))
     started = time.perf_counter()

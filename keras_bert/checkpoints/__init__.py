@@ -22,4 +22,11 @@ def detect_format(path) -> str:
     return detect(path)[0]
 
 
-__all__ = ["CheckpointError", "load_checkpoint", "detect_format", "read_hf_weights", "write_safetensors", "canonicalize"]
+__all__ = [
+    "CheckpointError",
+    "load_checkpoint",
+    "detect_format",
+    "read_hf_weights",
+    "write_safetensors",
+    "canonicalize",
+]

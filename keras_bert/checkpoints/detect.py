@@ -167,5 +167,7 @@ def check_config(state, config) -> list[str]:
         )
     layers = {int(k.split(".")[3]) for k in state if k.startswith("bert.encoder.layer.")}
     if layers and len(layers) != config.num_hidden_layers:
-        problems.append(f"the weights hold {len(layers)} encoder layers but config says num_hidden_layers={config.num_hidden_layers}")
+        problems.append(
+            f"the weights hold {len(layers)} encoder layers but config says num_hidden_layers={config.num_hidden_layers}"
+        )
     return problems

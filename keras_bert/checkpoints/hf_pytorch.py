@@ -39,14 +39,18 @@ def read_safetensors(path: str) -> dict[str, np.ndarray]:
     try:
         return load_file(path)
     except (SafetensorError, OSError, ValueError) as e:
-        raise CheckpointError(f"Cannot read safetensors file {path!r}: {e} (truncated or not a safetensors file?)") from None
+        raise CheckpointError(
+            f"Cannot read safetensors file {path!r}: {e} (truncated or not a safetensors file?)"
+        ) from None
 
 
 def read_torch_bin(path: str) -> dict[str, np.ndarray]:
     try:
         import torch
     except ImportError:
-        raise CheckpointError(f"Reading {path!r} needs torch: pip install torch (or use a .safetensors checkpoint)") from None
+        raise CheckpointError(
+            f"Reading {path!r} needs torch: pip install torch (or use a .safetensors checkpoint)"
+        ) from None
     import pickle
 
     try:
@@ -54,8 +58,7 @@ def read_torch_bin(path: str) -> dict[str, np.ndarray]:
     except pickle.UnpicklingError as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise CheckpointError(
-            f"Refusing to load {path!r}: it is not a plain tensor state dict "
-            f"(weights_only=True rejected it: {first})"
+            f"Refusing to load {path!r}: it is not a plain tensor state dict (weights_only=True rejected it: {first})"
         ) from None
     except (RuntimeError, EOFError, OSError) as e:
         raise CheckpointError(f"Cannot read PyTorch file {path!r}: {e}") from None

@@ -37,7 +37,9 @@ def _h5_heads(path: str) -> set[str]:
     import h5py
 
     with h5py.File(path, "r") as f:
-        return {n for n in ("cls/predictions", "cls/seq_relationship", "classifier", "qa_outputs", "bert/pooler") if n in f}
+        return {
+            n for n in ("cls/predictions", "cls/seq_relationship", "classifier", "qa_outputs", "bert/pooler") if n in f
+        }
 
 
 def keras_class_from_groups(heads: set[str]) -> str:
@@ -77,7 +79,11 @@ def load_keras_native_model(path: str):
         if not os.path.exists(config_path):
             raise CheckpointError(f"{path!r} holds Keras weights only; put its config.json beside it")
         config = BertConfig.from_json_file(config_path)
-        name = "TF" + config.architectures[0].removeprefix("TF") if config.architectures else keras_class_from_groups(_h5_heads(path))
+        name = (
+            "TF" + config.architectures[0].removeprefix("TF")
+            if config.architectures
+            else keras_class_from_groups(_h5_heads(path))
+        )
         cls = getattr(models, name, None)
         if cls is None:
             raise CheckpointError(f"{config_path!r}: unknown architecture {config.architectures[0]!r}")

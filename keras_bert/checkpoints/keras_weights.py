@@ -85,14 +85,18 @@ def load_state(model, state: dict[str, np.ndarray], source: str = "checkpoint", 
         if tuple(value.shape) != tuple(variable.shape):
             found = tuple(state[name].shape)
             expected = tuple(variable.shape[::-1] if transpose else variable.shape)
-            raise CheckpointError(f"{source}: shape mismatch for {name!r}: model expects {expected}, checkpoint has {found}")
+            raise CheckpointError(
+                f"{source}: shape mismatch for {name!r}: model expects {expected}, checkpoint has {found}"
+            )
         variable.assign(value.astype(variable.dtype, copy=False))
     unexpected = [n for n in state if n not in table]
     # Tensors HF itself ignores: a tied decoder copy, a pooler for heads without one.
     silent = {TIED_DECODER_WEIGHT} if any(n == "bert.embeddings.word_embeddings.weight" for n in table) else set()
     noisy = [n for n in unexpected if n not in silent and not n.startswith("bert.pooler.")]
     if noisy:
-        logger.warning("%s: %d unused weight(s) not used by %s: %s", source, len(noisy), type(model).__name__, noisy[:10])
+        logger.warning(
+            "%s: %d unused weight(s) not used by %s: %s", source, len(noisy), type(model).__name__, noisy[:10]
+        )
     if missing:
         logger.warning("%s: newly initialized weight(s) in %s: %s", source, type(model).__name__, missing)
     return {"missing_keys": missing, "unexpected_keys": unexpected, "newly_initialized": missing}

@@ -47,7 +47,7 @@ def canonicalize(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def to_base_model_names(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Canonical -> the names HF's bare `BertModel` saves (no `bert.` prefix, no heads)."""
-    return {k[len(BASE_PREFIX):]: v for k, v in state.items() if k.startswith(BASE_PREFIX)}
+    return {k[len(BASE_PREFIX) :]: v for k, v in state.items() if k.startswith(BASE_PREFIX)}
 
 
 def is_base_only(names) -> bool:

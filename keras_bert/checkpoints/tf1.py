@@ -102,7 +102,9 @@ def read_tf1(path: str) -> dict[str, np.ndarray]:
         shapes = reader.get_variable_to_shape_map()
     except Exception as e:  # noqa: BLE001 - TF raises DataLossError, NotFoundError, ...
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise CheckpointError(f"Cannot read TF1 checkpoint {prefix!r}: {first} (truncated or missing .data file?)") from None
+        raise CheckpointError(
+            f"Cannot read TF1 checkpoint {prefix!r}: {first} (truncated or missing .data file?)"
+        ) from None
     out: dict[str, np.ndarray] = {}
     skipped = []
     for name in sorted(shapes):
@@ -119,6 +121,8 @@ def read_tf1(path: str) -> dict[str, np.ndarray]:
             ) from None
         out[canonical] = np.ascontiguousarray(value.T) if transpose and value.ndim == 2 else value
     if not out:
-        raise CheckpointError(f"TF1 checkpoint {prefix!r} holds no model weights (only {len(skipped)} training variables)")
+        raise CheckpointError(
+            f"TF1 checkpoint {prefix!r} holds no model weights (only {len(skipped)} training variables)"
+        )
     logger.debug("%s: skipped %d optimizer/training variables", prefix, len(skipped))
     return out

@@ -132,7 +132,9 @@ def read_h5_file(path: str) -> dict[str, np.ndarray]:
         with h5py.File(path, "r") as f:
             layer_names = read_attribute(f, "layer_names")
             if not layer_names:
-                raise CheckpointError(f"{path!r} is an HDF5 file without a `layer_names` attribute: not a HF TF checkpoint")
+                raise CheckpointError(
+                    f"{path!r} is an HDF5 file without a `layer_names` attribute: not a HF TF checkpoint"
+                )
             for layer_name in layer_names:
                 if layer_name not in f:
                     raise CheckpointError(f"{path!r}: layer {layer_name!r} listed in layer_names is missing")

@@ -52,7 +52,9 @@ def _register_checkpoint(subparsers):
     p.add_argument("out", help="output directory (must not exist unless --force)")
     p.add_argument("--to", required=True, choices=("hf", "tf-h5", "keras"), help="output format")
     p.add_argument("--head", help="model class, e.g. BertForPreTraining or TFBertForMaskedLM (default: detected)")
-    p.add_argument("--verify", action="store_true", help=f"compare source and converted outputs (max |diff| <= {VERIFY_ATOL})")
+    p.add_argument(
+        "--verify", action="store_true", help=f"compare source and converted outputs (max |diff| <= {VERIFY_ATOL})"
+    )
     p.add_argument("--force", action="store_true", help="replace an existing OUT")
     p.add_argument("--no-vocab", action="store_true", help="convert even when SRC has no vocab.txt / tokenizer.json")
     p.set_defaults(func=run_checkpoint)
@@ -161,8 +163,11 @@ def run_checkpoint(args) -> int:
     model.build()
     info = load_state(model, src.state, source=args.src)
     if info["missing_keys"]:
-        print(f"warning: {len(info['missing_keys'])} weight(s) not in {args.src!r} are freshly initialized: "
-              f"{', '.join(info['missing_keys'][:4])}", file=sys.stderr)
+        print(
+            f"warning: {len(info['missing_keys'])} weight(s) not in {args.src!r} are freshly initialized: "
+            f"{', '.join(info['missing_keys'][:4])}",
+            file=sys.stderr,
+        )
     parent = os.path.dirname(out)
     os.makedirs(parent, exist_ok=True)
     tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.tmp-", dir=parent)
@@ -261,7 +266,9 @@ def main(argv=None) -> int:
         print(f"keras-bert-convert: {e}", file=sys.stderr)
         return EXIT_VERIFY
     except (CheckpointError, FileNotFoundError) as e:
-        print(f"keras-bert-convert: bad input: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr)
+        print(
+            f"keras-bert-convert: bad input: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr
+        )
         return EXIT_BAD_INPUT
 
 

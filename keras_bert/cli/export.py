@@ -20,7 +20,9 @@ def register(subparsers):
     p.add_argument("src", help="checkpoint directory (any format from_pretrained reads) with vocab.txt")
     p.add_argument("out", help="version directory, e.g. saved_models/NAME/1 (a non-numeric OUT gets /1 appended)")
     p.add_argument("--task", choices=TASKS, help="serving task (default: from the checkpoint's head)")
-    p.add_argument("--max-length", type=int, help="truncate inputs to N tokens (default: the tokenizer's, capped by the model)")
+    p.add_argument(
+        "--max-length", type=int, help="truncate inputs to N tokens (default: the tokenizer's, capped by the model)"
+    )
     p.add_argument("--force", action="store_true", help="replace an existing OUT")
     p.set_defaults(func=run_export)
 

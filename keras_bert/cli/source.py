@@ -13,7 +13,13 @@ from keras_bert.checkpoints.detect import check_config, detect_format, guess_hea
 from keras_bert.config import BertConfig
 
 # Tokenizer files copied along with a conversion.
-TOKENIZER_FILES = ("vocab.txt", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json")
+TOKENIZER_FILES = (
+    "vocab.txt",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "added_tokens.json",
+)
 
 
 @dataclass
@@ -33,7 +39,9 @@ class Source:
         return int(sum(np.prod(np.shape(v)) for v in self.state.values()))
 
     def tokenizer_files(self) -> list[str]:
-        return [os.path.join(self.directory, n) for n in TOKENIZER_FILES if os.path.isfile(os.path.join(self.directory, n))]
+        return [
+            os.path.join(self.directory, n) for n in TOKENIZER_FILES if os.path.isfile(os.path.join(self.directory, n))
+        ]
 
     def vocab_size_on_disk(self) -> tuple[str, int] | None:
         """(file, token count) of vocab.txt, else tokenizer.json; None when neither exists."""

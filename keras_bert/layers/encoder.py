@@ -97,7 +97,9 @@ class TFBertLayer(ConfigLayer):
 class TFBertEncoder(ConfigLayer):
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
-        self.layer = [self.sub(TFBertLayer, self.config, name=f"layer.{i}") for i in range(self.config.num_hidden_layers)]
+        self.layer = [
+            self.sub(TFBertLayer, self.config, name=f"layer.{i}") for i in range(self.config.num_hidden_layers)
+        ]
 
     def build(self, input_shape=None):
         for layer in self.layer:

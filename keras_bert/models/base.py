@@ -205,8 +205,10 @@ class TFBertPreTrainedModel(keras.Model):
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         labels = self._labels(x, y)
         if labels and self._compile_metrics is not None:
-            target = labels[self.label_names[0]] if len(self.label_names) == 1 or len(labels) == 1 else tuple(
-                labels[n] for n in self.label_names if n in labels
+            target = (
+                labels[self.label_names[0]]
+                if len(self.label_names) == 1 or len(labels) == 1
+                else tuple(labels[n] for n in self.label_names if n in labels)
             )
             if self.token_level_labels and sample_weight is None:
                 sample_weight = ops.cast(ops.not_equal(target, -100), "float32")

@@ -64,7 +64,9 @@ class TFBertForMaskedLM(_ClsModel):
     def forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)
         logits, _ = self.heads(encoded)
-        return outputs.TFMaskedLMOutput(logits=logits, hidden_states=encoded.hidden_states, attentions=encoded.attentions)
+        return outputs.TFMaskedLMOutput(
+            logits=logits, hidden_states=encoded.hidden_states, attentions=encoded.attentions
+        )
 
     def head_loss(self, labels, out):
         return losses.masked_cross_entropy(labels["labels"], out.logits)

@@ -129,6 +129,4 @@ class TFBertForQuestionAnswering(_ClassifierModel):
         )
 
     def head_loss(self, labels, out):
-        return losses.span_loss(
-            labels["start_positions"], labels["end_positions"], out.start_logits, out.end_logits
-        )
+        return losses.span_loss(labels["start_positions"], labels["end_positions"], out.start_logits, out.end_logits)

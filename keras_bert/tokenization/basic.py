@@ -33,9 +33,7 @@ def space_cjk(text):
 
 def strip_accents(text):
     """NFD, then drops every Mn (non-spacing mark) character."""
-    return "".join(
-        ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn"
-    )
+    return "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
 
 
 def split_punctuation(word):

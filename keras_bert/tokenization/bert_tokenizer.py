@@ -11,9 +11,15 @@ VOCAB_FILE = "vocab.txt"
 CONFIG_FILE = "tokenizer_config.json"
 SPECIAL_TOKENS_FILE = "special_tokens_map.json"
 SPECIAL_TOKEN_NAMES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
-CONFIG_KEYS = ("do_lower_case", "do_basic_tokenize", "never_split",
-               "tokenize_chinese_chars", "strip_accents", "model_max_length",
-               "clean_up_tokenization_spaces")
+CONFIG_KEYS = (
+    "do_lower_case",
+    "do_basic_tokenize",
+    "never_split",
+    "tokenize_chinese_chars",
+    "strip_accents",
+    "model_max_length",
+    "clean_up_tokenization_spaces",
+)
 
 
 def read_pretrained_config(directory):
@@ -58,11 +64,22 @@ class BertTokenizer:
     `[CLS] [SEP]`; an empty batch gives empty lists.
     """
 
-    def __init__(self, vocab_file, do_lower_case=True, do_basic_tokenize=True,
-                 never_split=None, unk_token="[UNK]", sep_token="[SEP]",
-                 pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]",
-                 tokenize_chinese_chars=True, strip_accents=None,
-                 model_max_length=None, clean_up_tokenization_spaces=True):
+    def __init__(
+        self,
+        vocab_file,
+        do_lower_case=True,
+        do_basic_tokenize=True,
+        never_split=None,
+        unk_token="[UNK]",
+        sep_token="[SEP]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        mask_token="[MASK]",
+        tokenize_chinese_chars=True,
+        strip_accents=None,
+        model_max_length=None,
+        clean_up_tokenization_spaces=True,
+    ):
         if not os.path.isfile(vocab_file):
             raise ValueError(f"Can't find a vocabulary file at path {vocab_file!r}.")
         self.vocab_file = vocab_file
@@ -82,10 +99,14 @@ class BertTokenizer:
             if token not in self.vocab:
                 raise ValueError(
                     f"{name}={token!r} is not in the vocabulary {vocab_file!r}; every "
-                    "special token must be a line of vocab.txt.")
+                    "special token must be a line of vocab.txt."
+                )
         self.basic_tokenizer = BasicTokenizer(
-            do_lower_case=do_lower_case, never_split=self.never_split,
-            tokenize_chinese_chars=tokenize_chinese_chars, strip_accents=strip_accents)
+            do_lower_case=do_lower_case,
+            never_split=self.never_split,
+            tokenize_chinese_chars=tokenize_chinese_chars,
+            strip_accents=strip_accents,
+        )
         self.wordpiece_tokenizer = WordpieceTokenizer(self.vocab, unk_token)
 
     # -- special tokens -------------------------------------------------
@@ -147,9 +168,11 @@ class BertTokenizer:
             json.dump(config, f, indent=2, ensure_ascii=False)
         with open(os.path.join(save_directory, SPECIAL_TOKENS_FILE), "w", encoding="utf-8") as f:
             json.dump({n: getattr(self, n) for n in SPECIAL_TOKEN_NAMES}, f, indent=2, ensure_ascii=False)
-        return (*self.save_vocabulary(save_directory),
-                os.path.join(save_directory, CONFIG_FILE),
-                os.path.join(save_directory, SPECIAL_TOKENS_FILE))
+        return (
+            *self.save_vocabulary(save_directory),
+            os.path.join(save_directory, CONFIG_FILE),
+            os.path.join(save_directory, SPECIAL_TOKENS_FILE),
+        )
 
     # -- tokens and ids ---------------------------------------------------
     def tokenize(self, text):
@@ -213,9 +236,14 @@ class BertTokenizer:
 
     def encode(self, text, text_pair=None, add_special_tokens=True, **kwargs):
         """Ids of one text (or pair) with special tokens; accepts __call__ options."""
-        return self(text, text_pair, add_special_tokens=add_special_tokens,
-                    return_token_type_ids=False, return_attention_mask=False,
-                    **kwargs)["input_ids"]
+        return self(
+            text,
+            text_pair,
+            add_special_tokens=add_special_tokens,
+            return_token_type_ids=False,
+            return_attention_mask=False,
+            **kwargs,
+        )["input_ids"]
 
     def decode(self, ids, skip_special_tokens=False, clean_up_tokenization_spaces=None):
         """Ids to text: joins tokens, glues `##` pieces, optional clean-up."""
@@ -223,24 +251,55 @@ class BertTokenizer:
             ids = ids.numpy()
         ids = [int(i) for i in (ids.tolist() if hasattr(ids, "tolist") else ids)] if not isinstance(ids, int) else [ids]
         text = self.convert_tokens_to_string(self.convert_ids_to_tokens(ids, skip_special_tokens=skip_special_tokens))
-        clean = self.clean_up_tokenization_spaces if clean_up_tokenization_spaces is None else clean_up_tokenization_spaces
+        clean = (
+            self.clean_up_tokenization_spaces if clean_up_tokenization_spaces is None else clean_up_tokenization_spaces
+        )
         if clean:
-            for a, b in ((" .", "."), (" ?", "?"), (" !", "!"), (" ,", ","), (" ' ", "'"),
-                         (" n't", "n't"), (" 'm", "'m"), (" 's", "'s"), (" 've", "'ve"), (" 're", "'re")):
+            for a, b in (
+                (" .", "."),
+                (" ?", "?"),
+                (" !", "!"),
+                (" ,", ","),
+                (" ' ", "'"),
+                (" n't", "n't"),
+                (" 'm", "'m"),
+                (" 's", "'s"),
+                (" 've", "'ve"),
+                (" 're", "'re"),
+            ):
                 text = text.replace(a, b)
         return text
 
-    def __call__(self, text, text_pair=None, padding=False, truncation=None,
-                 max_length=None, pad_to_multiple_of=None, stride=0,
-                 return_overflowing_tokens=False, return_special_tokens_mask=False,
-                 return_token_type_ids=True, return_attention_mask=True,
-                 return_tensors=None, add_special_tokens=True):
+    def __call__(
+        self,
+        text,
+        text_pair=None,
+        padding=False,
+        truncation=None,
+        max_length=None,
+        pad_to_multiple_of=None,
+        stride=0,
+        return_overflowing_tokens=False,
+        return_special_tokens_mask=False,
+        return_token_type_ids=True,
+        return_attention_mask=True,
+        return_tensors=None,
+        add_special_tokens=True,
+    ):
         """Encodes a text, a pair, or a batch of either; see `encoding.encode`."""
         return encoding.encode(
-            self, text, text_pair, padding=padding, truncation=truncation,
-            max_length=max_length, pad_to_multiple_of=pad_to_multiple_of,
-            stride=stride, return_overflowing_tokens=return_overflowing_tokens,
+            self,
+            text,
+            text_pair,
+            padding=padding,
+            truncation=truncation,
+            max_length=max_length,
+            pad_to_multiple_of=pad_to_multiple_of,
+            stride=stride,
+            return_overflowing_tokens=return_overflowing_tokens,
             return_special_tokens_mask=return_special_tokens_mask,
             return_token_type_ids=return_token_type_ids,
             return_attention_mask=return_attention_mask,
-            return_tensors=return_tensors, add_special_tokens=add_special_tokens)
+            return_tensors=return_tensors,
+            add_special_tokens=add_special_tokens,
+        )

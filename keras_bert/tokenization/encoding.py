@@ -23,11 +23,23 @@ Semantics follow the reference (transformers' Python BERT tokenizer):
 import numpy as np
 
 VERY_LARGE_INTEGER = int(1e30)
-_PADDING = {False: None, None: None, "do_not_pad": None, True: "longest",
-            "longest": "longest", "max_length": "max_length"}
-_TRUNCATION = {False: None, None: None, "do_not_truncate": None,
-               True: "longest_first", "longest_first": "longest_first",
-               "only_first": "only_first", "only_second": "only_second"}
+_PADDING = {
+    False: None,
+    None: None,
+    "do_not_pad": None,
+    True: "longest",
+    "longest": "longest",
+    "max_length": "max_length",
+}
+_TRUNCATION = {
+    False: None,
+    None: None,
+    "do_not_truncate": None,
+    True: "longest_first",
+    "longest_first": "longest_first",
+    "only_first": "only_first",
+    "only_second": "only_second",
+}
 
 
 class BatchEncoding(dict):
@@ -40,8 +52,7 @@ class BatchEncoding(dict):
             raise AttributeError(name) from e
 
 
-def resolve_strategies(padding, truncation, max_length, pad_to_multiple_of,
-                       model_max_length):
+def resolve_strategies(padding, truncation, max_length, pad_to_multiple_of, model_max_length):
     """Returns (padding, truncation, max_length) with defaults resolved."""
     if max_length is not None and padding is False and truncation is None:
         truncation = "longest_first"
@@ -58,11 +69,17 @@ def resolve_strategies(padding, truncation, max_length, pad_to_multiple_of,
         if trunc is not None:
             trunc = None if unset else trunc
             max_length = None if unset else model_max_length
-    if (trunc and pad and pad_to_multiple_of is not None and max_length is not None
-            and max_length % pad_to_multiple_of != 0):
+    if (
+        trunc
+        and pad
+        and pad_to_multiple_of is not None
+        and max_length is not None
+        and max_length % pad_to_multiple_of != 0
+    ):
         raise ValueError(
             f"Truncation and padding are both on but max_length ({max_length}) is not "
-            f"a multiple of pad_to_multiple_of ({pad_to_multiple_of}).")
+            f"a multiple of pad_to_multiple_of ({pad_to_multiple_of})."
+        )
     return pad, trunc, max_length
 
 
@@ -72,7 +89,7 @@ def truncate(a, b, num_remove, strategy, stride):
         return a, b, []
     if strategy == "only_first" or (strategy == "longest_first" and b is None):
         window = min(len(a), stride + num_remove)
-        return a[: max(len(a) - num_remove, 0)], b, a[len(a) - window:]
+        return a[: max(len(a) - num_remove, 0)], b, a[len(a) - window :]
     if strategy == "longest_first":
         first = min(abs(len(b) - len(a)), num_remove)
         second = num_remove - first
@@ -83,7 +100,7 @@ def truncate(a, b, num_remove, strategy, stride):
         return a[: max(len(a) - cut_a, 0)], b[: max(len(b) - cut_b, 0)], []
     if strategy == "only_second" and b:
         window = min(len(b), stride + num_remove)
-        return a, b[: max(len(b) - num_remove, 0)], b[len(b) - window:]
+        return a, b[: max(len(b) - num_remove, 0)], b[len(b) - window :]
     return a, b, []
 
 
@@ -91,23 +108,39 @@ def _is_batch(text):
     return isinstance(text, (list, tuple))
 
 
-def encode(tokenizer, text, text_pair=None, padding=False, truncation=None,
-           max_length=None, pad_to_multiple_of=None, stride=0,
-           return_overflowing_tokens=False, return_special_tokens_mask=False,
-           return_token_type_ids=True, return_attention_mask=True,
-           return_offsets_mapping=False, return_tensors=None,
-           add_special_tokens=True):
+def encode(
+    tokenizer,
+    text,
+    text_pair=None,
+    padding=False,
+    truncation=None,
+    max_length=None,
+    pad_to_multiple_of=None,
+    stride=0,
+    return_overflowing_tokens=False,
+    return_special_tokens_mask=False,
+    return_token_type_ids=True,
+    return_attention_mask=True,
+    return_offsets_mapping=False,
+    return_tensors=None,
+    add_special_tokens=True,
+):
     """Encodes one text, one pair, or a batch of either (see module doc)."""
     pad, trunc, max_length = resolve_strategies(
-        padding, truncation, max_length, pad_to_multiple_of,
-        getattr(tokenizer, "model_max_length", None))
+        padding, truncation, max_length, pad_to_multiple_of, getattr(tokenizer, "model_max_length", None)
+    )
     if return_tensors not in (None, "np", "tf"):
         raise ValueError(f"return_tensors must be None, 'np' or 'tf', got {return_tensors!r}")
-    options = dict(trunc=trunc, max_length=max_length, stride=stride,
-                   overflow=return_overflowing_tokens,
-                   special_mask=return_special_tokens_mask,
-                   type_ids=return_token_type_ids, offsets=return_offsets_mapping,
-                   add_special=add_special_tokens)
+    options = dict(
+        trunc=trunc,
+        max_length=max_length,
+        stride=stride,
+        overflow=return_overflowing_tokens,
+        special_mask=return_special_tokens_mask,
+        type_ids=return_token_type_ids,
+        offsets=return_offsets_mapping,
+        add_special=add_special_tokens,
+    )
     if not _is_batch(text):
         if text_pair is not None and not isinstance(text_pair, str):
             raise ValueError(f"text is one string, so text_pair must be one string; got {type(text_pair).__name__}")
@@ -120,22 +153,28 @@ def encode(tokenizer, text, text_pair=None, padding=False, truncation=None,
         rows, single = [row], True
     else:
         if text_pair is not None and (not _is_batch(text_pair) or len(text_pair) != len(text)):
-            raise ValueError("If `text` is a batch, `text_pair` must be a batch of the same length; "
-                             f"got {len(text)} texts and {text_pair!r:.80}")
+            raise ValueError(
+                "If `text` is a batch, `text_pair` must be a batch of the same length; "
+                f"got {len(text)} texts and {text_pair!r:.80}"
+            )
         pairs = text_pair if text_pair is not None else [None] * len(text)
         items = []
         for t, p in zip(text, pairs):
             if _is_batch(t) and p is None:
                 if len(t) != 2:
-                    raise ValueError(f"A batch item given as a sequence must be a (text, text_pair) pair, got {t!r:.80}")
+                    raise ValueError(
+                        f"A batch item given as a sequence must be a (text, text_pair) pair, got {t!r:.80}"
+                    )
                 t, p = t
             _check_str(t, p)
             items.append((t, p))
         flat = [t for t, _ in items] + [p for _, p in items if p is not None]
         enc = iter(_encode_many(tokenizer, flat))
         firsts = [next(enc) for _ in items]
-        rows = [_encode_row(tokenizer, f, next(enc) if p is not None else None, **options)
-                for f, (_, p) in zip(firsts, items)]
+        rows = [
+            _encode_row(tokenizer, f, next(enc) if p is not None else None, **options)
+            for f, (_, p) in zip(firsts, items)
+        ]
         if return_tensors:
             for row in rows:
                 row.pop("overflowing_tokens", None)
@@ -152,7 +191,8 @@ def encode(tokenizer, text, text_pair=None, padding=False, truncation=None,
             if len({len(v) for v in value}) > 1:
                 raise ValueError(
                     f"Cannot build a tensor from rows of different lengths for {key!r}; "
-                    "use padding=True or padding='max_length'.")
+                    "use padding=True or padding='max_length'."
+                )
             arr = np.asarray(value, dtype=np.int64)
             if not single and not value:
                 arr = np.zeros((0, 0), np.int64)
@@ -176,13 +216,16 @@ def _encode_many(tokenizer, texts):
     return [tokenizer._encode_text(t) for t in texts]
 
 
-def _encode_row(tokenizer, first, second, trunc, max_length, stride, overflow,
-                special_mask, type_ids, offsets, add_special):
+def _encode_row(
+    tokenizer, first, second, trunc, max_length, stride, overflow, special_mask, type_ids, offsets, add_special
+):
     a, off_a = first
     b, off_b = second if second is not None else (None, None)
     if overflow and trunc == "longest_first" and b is not None:
-        raise ValueError("Overflowing tokens cannot be returned for pairs truncated with "
-                         "'longest_first'; use 'only_first' or 'only_second'.")
+        raise ValueError(
+            "Overflowing tokens cannot be returned for pairs truncated with "
+            "'longest_first'; use 'only_first' or 'only_second'."
+        )
     n_special = (3 if b is not None else 2) if add_special else 0
     total = len(a) + (len(b) if b is not None else 0) + n_special
     cut = []
@@ -239,4 +282,3 @@ def _pad_rows(tokenizer, rows, pad, max_length, multiple, attention, single):
             row["special_tokens_mask"] = row["special_tokens_mask"] + [1] * d
         if "offset_mapping" in row:
             row["offset_mapping"] = row["offset_mapping"] + [(0, 0)] * d
-

@@ -7,7 +7,11 @@ from tokenizers import decoders, models, normalizers, pre_tokenizers
 
 from keras_bert.tokenization import encoding
 from keras_bert.tokenization.bert_tokenizer import (
-    SPECIAL_TOKEN_NAMES, VOCAB_FILE, BertTokenizer, read_pretrained_config)
+    SPECIAL_TOKEN_NAMES,
+    VOCAB_FILE,
+    BertTokenizer,
+    read_pretrained_config,
+)
 
 TOKENIZER_FILE = "tokenizer.json"
 
@@ -46,14 +50,18 @@ class BertTokenizerFast(BertTokenizer):
         self.backend = backend
 
     def _build_backend(self):
-        backend = tokenizers.Tokenizer(models.WordPiece(
-            self.vocab, unk_token=self.unk_token, max_input_chars_per_word=100))
+        backend = tokenizers.Tokenizer(
+            models.WordPiece(self.vocab, unk_token=self.unk_token, max_input_chars_per_word=100)
+        )
         backend.normalizer = normalizers.BertNormalizer(
-            clean_text=True, handle_chinese_chars=self.tokenize_chinese_chars,
+            clean_text=True,
+            handle_chinese_chars=self.tokenize_chinese_chars,
             strip_accents=self.basic_tokenizer.strips_accents,
-            lowercase=self.do_lower_case)
-        backend.pre_tokenizer = (pre_tokenizers.BertPreTokenizer() if self.do_basic_tokenize
-                                 else pre_tokenizers.WhitespaceSplit())
+            lowercase=self.do_lower_case,
+        )
+        backend.pre_tokenizer = (
+            pre_tokenizers.BertPreTokenizer() if self.do_basic_tokenize else pre_tokenizers.WhitespaceSplit()
+        )
         backend.decoder = decoders.WordPiece()
         return backend
 
@@ -87,22 +95,41 @@ class BertTokenizerFast(BertTokenizer):
     def _encode_texts(self, texts):
         return [(e.ids, e.offsets) for e in self.backend.encode_batch(texts, add_special_tokens=False)]
 
-    def __call__(self, text, text_pair=None, padding=False, truncation=None,
-                 max_length=None, pad_to_multiple_of=None, stride=0,
-                 return_overflowing_tokens=False, return_special_tokens_mask=False,
-                 return_token_type_ids=True, return_attention_mask=True,
-                 return_offsets_mapping=False, return_tensors=None,
-                 add_special_tokens=True):
+    def __call__(
+        self,
+        text,
+        text_pair=None,
+        padding=False,
+        truncation=None,
+        max_length=None,
+        pad_to_multiple_of=None,
+        stride=0,
+        return_overflowing_tokens=False,
+        return_special_tokens_mask=False,
+        return_token_type_ids=True,
+        return_attention_mask=True,
+        return_offsets_mapping=False,
+        return_tensors=None,
+        add_special_tokens=True,
+    ):
         """Encodes a text, a pair, or a batch of either; see `encoding.encode`."""
         return encoding.encode(
-            self, text, text_pair, padding=padding, truncation=truncation,
-            max_length=max_length, pad_to_multiple_of=pad_to_multiple_of,
-            stride=stride, return_overflowing_tokens=return_overflowing_tokens,
+            self,
+            text,
+            text_pair,
+            padding=padding,
+            truncation=truncation,
+            max_length=max_length,
+            pad_to_multiple_of=pad_to_multiple_of,
+            stride=stride,
+            return_overflowing_tokens=return_overflowing_tokens,
             return_special_tokens_mask=return_special_tokens_mask,
             return_token_type_ids=return_token_type_ids,
             return_attention_mask=return_attention_mask,
             return_offsets_mapping=return_offsets_mapping,
-            return_tensors=return_tensors, add_special_tokens=add_special_tokens)
+            return_tensors=return_tensors,
+            add_special_tokens=add_special_tokens,
+        )
 
 
 __all__ = ["BertTokenizerFast", "SPECIAL_TOKEN_NAMES"]

@@ -33,7 +33,7 @@ def literal_alternation(tokens):
     return "(?:" + "|".join(re2_escape(t) for t in tokens) + ")"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def lower_patch_tables():
     """Where `tf.strings.lower` differs from `str.lower`, and how to fix it.
 
@@ -73,10 +73,11 @@ class ExactLower(tf.Module):
         flag_class, ck, cv, sk, sv = lower_patch_tables()
         self.flag_pattern = ".*" + flag_class + ".*"
         self.char_table = tf.lookup.StaticHashTable(
-            tf.lookup.KeyValueTensorInitializer(tf.constant(ck), tf.constant(cv)), default_value="")
+            tf.lookup.KeyValueTensorInitializer(tf.constant(ck), tf.constant(cv)), default_value=""
+        )
         self.class_table = tf.lookup.StaticHashTable(
-            tf.lookup.KeyValueTensorInitializer(tf.constant(sk), tf.constant(sv, tf.int32)),
-            default_value=0)
+            tf.lookup.KeyValueTensorInitializer(tf.constant(sk), tf.constant(sv, tf.int32)), default_value=0
+        )
 
     def __call__(self, words):
         lowered = tf.strings.lower(words, encoding="utf-8")

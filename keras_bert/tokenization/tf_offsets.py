@@ -99,7 +99,9 @@ def word_piece_offsets(layer, text):
     def pick(values):
         aligned = tf.ragged.boolean_mask(values, same_len)
         filled = tf.scatter_nd(
-            tf.where(tf.repeat(same_len, lengths)), aligned.flat_values, tf.shape(reference.flat_values, out_type=tf.int64)
+            tf.where(tf.repeat(same_len, lengths)),
+            aligned.flat_values,
+            tf.shape(reference.flat_values, out_type=tf.int64),
         )
         return reference.with_flat_values(tf.where(agree_t, filled, fallback))
 

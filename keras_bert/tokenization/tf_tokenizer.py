@@ -14,9 +14,15 @@ from keras_bert.tokenization.basic import clean_text
 from keras_bert.tokenization.bert_tokenizer import VOCAB_FILE, BertTokenizer
 
 _PADDING = ("longest", "max_length")
-_TRUNCATION = {True: "longest_first", False: None, None: None,
-               "longest_first": "longest_first", "only_first": "only_first",
-               "only_second": "only_second", "do_not_truncate": None}
+_TRUNCATION = {
+    True: "longest_first",
+    False: None,
+    None: None,
+    "longest_first": "longest_first",
+    "only_first": "only_first",
+    "only_second": "only_second",
+    "do_not_truncate": None,
+}
 MAX_CHARS_PER_WORD = 100
 SHARDS = 2  # batch slices tokenized as independent graph branches
 
@@ -53,13 +59,28 @@ class TFBertTokenizer(keras.layers.Layer):
     with "max_length" padding).
     """
 
-    def __init__(self, vocab_file=None, do_lower_case=True, do_basic_tokenize=True,
-                 never_split=None, unk_token="[UNK]", sep_token="[SEP]",
-                 pad_token="[PAD]", cls_token="[CLS]", mask_token="[MASK]",
-                 tokenize_chinese_chars=True, strip_accents=None, max_length=None,
-                 padding="longest", pad_to_multiple_of=None, truncation=True,
-                 return_token_type_ids=True, return_attention_mask=True,
-                 output_dtype="int32", **kwargs):
+    def __init__(
+        self,
+        vocab_file=None,
+        do_lower_case=True,
+        do_basic_tokenize=True,
+        never_split=None,
+        unk_token="[UNK]",
+        sep_token="[SEP]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        mask_token="[MASK]",
+        tokenize_chinese_chars=True,
+        strip_accents=None,
+        max_length=None,
+        padding="longest",
+        pad_to_multiple_of=None,
+        truncation=True,
+        return_token_type_ids=True,
+        return_attention_mask=True,
+        output_dtype="int32",
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         if padding not in _PADDING:
             raise ValueError(f"padding must be 'longest' or 'max_length', got {padding!r}")
@@ -94,12 +115,14 @@ class TFBertTokenizer(keras.layers.Layer):
     def from_tokenizer(cls, tokenizer, **options):
         """Copies vocabulary and text options from a `BertTokenizer`."""
         config = dict(
-            vocab_file=tokenizer.vocab_file, do_lower_case=tokenizer.do_lower_case,
-            do_basic_tokenize=tokenizer.do_basic_tokenize, never_split=tokenizer.never_split,
+            vocab_file=tokenizer.vocab_file,
+            do_lower_case=tokenizer.do_lower_case,
+            do_basic_tokenize=tokenizer.do_basic_tokenize,
+            never_split=tokenizer.never_split,
             tokenize_chinese_chars=tokenizer.tokenize_chinese_chars,
             strip_accents=tokenizer.strip_accents,
-            **{n: getattr(tokenizer, n) for n in
-               ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")})
+            **{n: getattr(tokenizer, n) for n in ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")},
+        )
         if options.get("max_length") is None and tokenizer.model_max_length:
             options["max_length"] = tokenizer.model_max_length
         config.update(options)
@@ -118,20 +141,27 @@ class TFBertTokenizer(keras.layers.Layer):
             if tok not in index:
                 raise ValueError(f"Special token {tok!r} is not in the vocabulary {vocab_file!r}.")
         if len(index) != len(tokens) or "" in index:
-            raise ValueError(f"Vocabulary {vocab_file!r} has duplicate or empty lines; "
-                             "TFBertTokenizer needs one distinct token per line.")
+            raise ValueError(
+                f"Vocabulary {vocab_file!r} has duplicate or empty lines; "
+                "TFBertTokenizer needs one distinct token per line."
+            )
         self.vocab_file = vocab_file
-        self._ids = {n: index[getattr(self, n)] for n in
-                     ("unk_token", "sep_token", "pad_token", "cls_token")}
+        self._ids = {n: index[getattr(self, n)] for n in ("unk_token", "sep_token", "pad_token", "cls_token")}
         # The text file initializer makes vocab_file a SavedModel asset.
         self._vocab_table = tf.lookup.StaticHashTable(
             tf.lookup.TextFileInitializer(
-                vocab_file, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE,
-                tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER),
-            default_value=self._ids["unk_token"])
+                vocab_file, tf.string, tf.lookup.TextFileIndex.WHOLE_LINE, tf.int64, tf.lookup.TextFileIndex.LINE_NUMBER
+            ),
+            default_value=self._ids["unk_token"],
+        )
         self._wordpiece = tf_text.FastWordpieceTokenizer(
-            vocab=tokens, suffix_indicator="##", max_bytes_per_word=4 * MAX_CHARS_PER_WORD + 4,
-            token_out_type=tf.int64, unknown_token=self.unk_token, no_pretokenization=True)
+            vocab=tokens,
+            suffix_indicator="##",
+            max_bytes_per_word=4 * MAX_CHARS_PER_WORD + 4,
+            token_out_type=tf.int64,
+            unknown_token=self.unk_token,
+            no_pretokenization=True,
+        )
         self._build_patterns()
 
     def _build_patterns(self):
@@ -156,8 +186,7 @@ class TFBertTokenizer(keras.layers.Layer):
     def tokenize_ids(self, text):
         """(B,) strings -> (B, (T)) int64 word piece ids, no special tokens."""
         text = tf.convert_to_tensor(text, tf.string)
-        text = tf.strings.unicode_transcode(
-            text, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD)
+        text = tf.strings.unicode_transcode(text, "UTF-8", "UTF-8", errors="replace", replacement_char=0xFFFD)
         text = tf.strings.regex_replace(text, self._special_pattern, r" \0 ")
         if self.do_basic_tokenize:
             text = tf.strings.regex_replace(text, self._dropped, "")
@@ -198,12 +227,10 @@ class TFBertTokenizer(keras.layers.Layer):
             wp, begin, end = self._wordpiece.tokenize_with_offsets(fed)  # (P, (k))
         else:
             wp = self._wordpiece.tokenize(fed)  # (P, (k))
-        single_ids = tf.where(too_long, tf.constant(self._ids["unk_token"], tf.int64),
-                              self._vocab_table.lookup(flat))
+        single_ids = tf.where(too_long, tf.constant(self._ids["unk_token"], tf.int64), self._vocab_table.lookup(flat))
         idx = tf.where(single)
         starts = tf.gather_nd(wp.row_starts(), idx)
-        values = tf.tensor_scatter_nd_update(
-            wp.flat_values, starts[:, None], tf.gather_nd(single_ids, idx))
+        values = tf.tensor_scatter_nd_update(wp.flat_values, starts[:, None], tf.gather_nd(single_ids, idx))
         ids = wp.with_flat_values(values)
         if not with_offsets:
             return ids
@@ -220,7 +247,7 @@ class TFBertTokenizer(keras.layers.Layer):
         """
         size = tf.shape(text)[0]
         bounds = [size * i // SHARDS for i in range(SHARDS + 1)]
-        parts = [self.tokenize_ids(text[bounds[i]:bounds[i + 1]]) for i in range(SHARDS)]
+        parts = [self.tokenize_ids(text[bounds[i] : bounds[i + 1]]) for i in range(SHARDS)]
         return tf.concat(parts, axis=0)
 
     def call(self, text, text_pair=None):
@@ -277,15 +304,24 @@ class TFBertTokenizer(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(
-            do_lower_case=self.do_lower_case, do_basic_tokenize=self.do_basic_tokenize,
-            never_split=list(self.never_split), unk_token=self.unk_token,
-            sep_token=self.sep_token, pad_token=self.pad_token, cls_token=self.cls_token,
-            mask_token=self.mask_token, tokenize_chinese_chars=self.tokenize_chinese_chars,
-            strip_accents=self.strip_accents, max_length=self.max_length,
-            padding=self.padding, pad_to_multiple_of=self.pad_to_multiple_of,
-            truncation=self.truncation, return_token_type_ids=self.return_token_type_ids,
+            do_lower_case=self.do_lower_case,
+            do_basic_tokenize=self.do_basic_tokenize,
+            never_split=list(self.never_split),
+            unk_token=self.unk_token,
+            sep_token=self.sep_token,
+            pad_token=self.pad_token,
+            cls_token=self.cls_token,
+            mask_token=self.mask_token,
+            tokenize_chinese_chars=self.tokenize_chinese_chars,
+            strip_accents=self.strip_accents,
+            max_length=self.max_length,
+            padding=self.padding,
+            pad_to_multiple_of=self.pad_to_multiple_of,
+            truncation=self.truncation,
+            return_token_type_ids=self.return_token_type_ids,
             return_attention_mask=self.return_attention_mask,
-            output_dtype=self.output_dtype)
+            output_dtype=self.output_dtype,
+        )
         return config
 
     def save_assets(self, dir_path):

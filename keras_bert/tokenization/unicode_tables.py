@@ -83,13 +83,13 @@ def _is_surrogate(cp):
     return 0xD800 <= cp <= 0xDFFF
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def dropped_ranges():
     """Code points that clean-up deletes (surrogates excluded: not in UTF-8)."""
     return _ranges(lambda cp: not _is_surrogate(cp) and is_dropped(chr(cp)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def space_ranges():
     """Code points that end up as a word boundary after clean-up.
 
@@ -109,37 +109,33 @@ def space_ranges():
     return _ranges(pred)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def punctuation_ranges():
     return _ranges(lambda cp: not _is_surrogate(cp) and is_punctuation(chr(cp)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def mark_ranges():
     """Mn characters, dropped by accent stripping after NFD."""
-    return _ranges(
-        lambda cp: not _is_surrogate(cp) and unicodedata.category(chr(cp)) == "Mn"
-    )
+    return _ranges(lambda cp: not _is_surrogate(cp) and unicodedata.category(chr(cp)) == "Mn")
 
 
 def cjk_ranges():
     return tuple(sorted(CJK_RANGES))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def kept_code_points():
     """Code points that can reach lowercasing: not dropped, not spaces."""
     spaces = set()
     for lo, hi in space_ranges():
         spaces.update(range(lo, hi + 1))
     return tuple(
-        cp
-        for cp in range(MAX_CODE_POINT + 1)
-        if not _is_surrogate(cp) and not is_dropped(chr(cp)) and cp not in spaces
+        cp for cp in range(MAX_CODE_POINT + 1) if not _is_surrogate(cp) and not is_dropped(chr(cp)) and cp not in spaces
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def python_lower_table():
     """{cp: lowercase code points} for every kept cp that str.lower() changes.
 
@@ -167,7 +163,7 @@ def sigma_class(lower, cp):
     return 0
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def isspace_ranges():
     """Code points where `str.isspace()` holds (`str.split()` separators)."""
     return _ranges(lambda cp: not _is_surrogate(cp) and chr(cp).isspace())

@@ -6,7 +6,7 @@ def load_vocab(path):
 
     A token listed twice keeps the id of its last line (as the reference).
     """
-    with open(path, "r", encoding="utf-8") as f:
+    with open(path, encoding="utf-8") as f:
         tokens = [line.rstrip("\n") for line in f]
     return {tok: i for i, tok in enumerate(tokens)}
 

@@ -1,7 +1,7 @@
 """keras_bert.torch: the PyTorch twin of keras_bert (HF state-dict names, SDPA attention).
 
-    >>> from keras_bert.torch import BertForSequenceClassification
-    >>> model = BertForSequenceClassification.from_pretrained("path/to/hf_dir", num_labels=3)
+>>> from keras_bert.torch import BertForSequenceClassification
+>>> model = BertForSequenceClassification.from_pretrained("path/to/hf_dir", num_labels=3)
 """
 
 from keras_bert.torch.heads import (

@@ -141,8 +141,15 @@ class BertAttention(nn.Module):
         self.self = BertSelfAttention(config, attn_implementation, is_cross_attention)
         self.output = BertSelfOutput(config)
 
-    def forward(self, hidden_states, attention_mask=None, head_mask=None, encoder_hidden_states=None,
-                past_key_value=None, output_attentions=False):
+    def forward(
+        self,
+        hidden_states,
+        attention_mask=None,
+        head_mask=None,
+        encoder_hidden_states=None,
+        past_key_value=None,
+        output_attentions=False,
+    ):
         context, probs, present = self.self(
             hidden_states, attention_mask, head_mask, encoder_hidden_states, past_key_value, output_attentions
         )

@@ -100,8 +100,16 @@ class BertLayer(nn.Module):
         self.intermediate = BertIntermediate(config)
         self.output = BertOutput(config)
 
-    def forward(self, hidden_states, attention_mask=None, head_mask=None, encoder_hidden_states=None,
-                encoder_attention_mask=None, past_key_value=None, output_attentions=False):
+    def forward(
+        self,
+        hidden_states,
+        attention_mask=None,
+        head_mask=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+        past_key_value=None,
+        output_attentions=False,
+    ):
         """Returns `(hidden (B, T, H), self_probs, cross_probs, present cache tuple)`."""
         self_past = past_key_value[:2] if past_key_value is not None else None
         attention_output, self_probs, present = self.attention(
@@ -113,8 +121,12 @@ class BertLayer(nn.Module):
                 raise ValueError("encoder_hidden_states were given but the config has add_cross_attention=False")
             cross_past = past_key_value[2:4] if past_key_value is not None and len(past_key_value) == 4 else None
             attention_output, cross_probs, cross_present = self.crossattention(
-                attention_output, encoder_attention_mask, head_mask, encoder_hidden_states,
-                past_key_value=cross_past, output_attentions=output_attentions,
+                attention_output,
+                encoder_attention_mask,
+                head_mask,
+                encoder_hidden_states,
+                past_key_value=cross_past,
+                output_attentions=output_attentions,
             )
             present = present + cross_present
         layer_output = self.output(self.intermediate(attention_output), attention_output)
@@ -126,9 +138,18 @@ class BertEncoder(nn.Module):
         super().__init__()
         self.layer = nn.ModuleList([BertLayer(config, attn_implementation) for _ in range(config.num_hidden_layers)])
 
-    def forward(self, hidden_states, attention_mask=None, head_mask=None, encoder_hidden_states=None,
-                encoder_attention_mask=None, past_key_values=None, use_cache=False,
-                output_attentions=False, output_hidden_states=False):
+    def forward(
+        self,
+        hidden_states,
+        attention_mask=None,
+        head_mask=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+        past_key_values=None,
+        use_cache=False,
+        output_attentions=False,
+        output_hidden_states=False,
+    ):
         """Returns `(last hidden, all hidden or None, self probs or None, cross probs or None, cache or None)`."""
         all_hidden = (hidden_states,) if output_hidden_states else None
         all_self = () if output_attentions else None

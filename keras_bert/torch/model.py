@@ -95,8 +95,15 @@ class BertPreTrainedModel(nn.Module):
 
     # -- loading ------------------------------------------------------------------------
     @classmethod
-    def from_pretrained(cls, path, *, config: BertConfig | None = None, attn_implementation: str = "sdpa",
-                        allow_missing_base: bool = False, **config_overrides):
+    def from_pretrained(
+        cls,
+        path,
+        *,
+        config: BertConfig | None = None,
+        attn_implementation: str = "sdpa",
+        allow_missing_base: bool = False,
+        **config_overrides,
+    ):
         """Builds the model from a local checkpoint directory: config.json (or bert_config.json)
         plus weights in any format `keras_bert.checkpoints.detect` knows (HF PyTorch,
         HF TF tf_model.h5, Google TF1, Keras native).
@@ -124,7 +131,9 @@ class BertPreTrainedModel(nn.Module):
         return model
 
     @torch.no_grad()
-    def load_canonical_state(self, state: dict[str, np.ndarray], allow_missing_base: bool = False, source: str = "checkpoint"):
+    def load_canonical_state(
+        self, state: dict[str, np.ndarray], allow_missing_base: bool = False, source: str = "checkpoint"
+    ):
         """Copies `{canonical name: array}` into the model; returns the loading report."""
         own = self._own_names()
         params = self.state_dict(keep_vars=True)
@@ -176,8 +185,13 @@ class BertPreTrainedModel(nn.Module):
     def resize_token_embeddings(self, new_num_tokens: int) -> nn.Embedding:
         """Grows or shrinks the word embeddings (new rows ~ N(0, initializer_range))."""
         old = self.get_input_embeddings()
-        new = nn.Embedding(new_num_tokens, old.embedding_dim, padding_idx=old.padding_idx,
-                           device=old.weight.device, dtype=old.weight.dtype)
+        new = nn.Embedding(
+            new_num_tokens,
+            old.embedding_dim,
+            padding_idx=old.padding_idx,
+            device=old.weight.device,
+            dtype=old.weight.dtype,
+        )
         self._init_weights(new)
         n = min(new_num_tokens, old.num_embeddings)
         new.weight[:n] = old.weight[:n]

@@ -45,7 +45,9 @@ def test_keras_native_directories(tmp_path, hf_checkpoint, make_batch):
     cfg.save_pretrained(w)
     model.save_weights(w / "model.weights.h5")
     assert detect_format(w) == "keras"
-    np.testing.assert_array_equal(np.asarray(keras_bert.TFBertForSequenceClassification.from_pretrained(w)(batch).logits), want)
+    np.testing.assert_array_equal(
+        np.asarray(keras_bert.TFBertForSequenceClassification.from_pretrained(w)(batch).logits), want
+    )
     # Without `architectures`, the class comes from the groups in the file.
     cfg.copy(architectures=None).save_pretrained(w)
     assert set(load_checkpoint(w)) == set(model.hf_state_dict())
@@ -53,7 +55,9 @@ def test_keras_native_directories(tmp_path, hf_checkpoint, make_batch):
     k = tmp_path / "keras"
     cfg.save_pretrained(k)
     model.save(k / "model.keras")
-    np.testing.assert_array_equal(np.asarray(keras_bert.TFBertForSequenceClassification.from_pretrained(k)(batch).logits), want)
+    np.testing.assert_array_equal(
+        np.asarray(keras_bert.TFBertForSequenceClassification.from_pretrained(k)(batch).logits), want
+    )
     state = load_checkpoint(k / "model.keras")
     assert guess_head(state) == "BertForSequenceClassification"
     with torch.no_grad():

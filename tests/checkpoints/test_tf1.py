@@ -141,9 +141,12 @@ def test_names_and_slots(google_ckpt):
     state = load_checkpoint(d)
     assert len(state) == len(variables)  # adam_m / adam_v / global_step skipped
     assert not any("adam" in k or "global_step" in k for k in state)
-    np.testing.assert_array_equal(state["cls.seq_relationship.weight"], variables["cls/seq_relationship/output_weights"])
     np.testing.assert_array_equal(
-        state["bert.encoder.layer.1.intermediate.dense.weight"], variables["bert/encoder/layer_1/intermediate/dense/kernel"].T
+        state["cls.seq_relationship.weight"], variables["cls/seq_relationship/output_weights"]
+    )
+    np.testing.assert_array_equal(
+        state["bert.encoder.layer.1.intermediate.dense.weight"],
+        variables["bert/encoder/layer_1/intermediate/dense/kernel"].T,
     )
     # The prefix and the .index file name the same checkpoint.
     for path in (os.path.join(d, "bert_model.ckpt"), os.path.join(d, "bert_model.ckpt.index")):

@@ -16,7 +16,9 @@ from keras_bert.cli import convert
 from keras_bert.cli.convert import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location("tf1_fixtures", os.path.join(ROOT, "tests", "checkpoints", "test_tf1.py"))
+_spec = importlib.util.spec_from_file_location(
+    "tf1_fixtures", os.path.join(ROOT, "tests", "checkpoints", "test_tf1.py")
+)
 tf1_fixtures = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(tf1_fixtures)
 
@@ -66,7 +68,9 @@ def test_hf_keras_hf_round_trip_is_exact(tmp_path, hf_checkpoint):
     assert set(a) == set(b)
     for k in a:
         np.testing.assert_array_equal(a[k], b[k], err_msg=k)
-    assert json.loads((tmp_path / "back" / "config.json").read_text())["architectures"] == ["BertForSequenceClassification"]
+    assert json.loads((tmp_path / "back" / "config.json").read_text())["architectures"] == [
+        "BertForSequenceClassification"
+    ]
 
 
 def test_to_tf_h5_and_back(tmp_path, hf_checkpoint, make_batch):
@@ -200,9 +204,17 @@ def test_subcommands_can_be_registered(monkeypatch, capsys):
 def test_executable(google):
     src, _ = google
     env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")}
-    result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "convert"), "inspect", src],
-                            capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "tools", "convert"), "inspect", src],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert result.returncode == 0, result.stderr[-500:]
     assert "format:        tf1" in result.stdout
-    result = subprocess.run([os.path.join(ROOT, "tools", "convert"), "inspect", "/nonexistent"], capture_output=True, text=True, env=env)
-    assert result.returncode == 3 and result.stderr.strip().splitlines()[-1].startswith("keras-bert-convert: bad input:")
+    result = subprocess.run(
+        [os.path.join(ROOT, "tools", "convert"), "inspect", "/nonexistent"], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 3 and result.stderr.strip().splitlines()[-1].startswith(
+        "keras-bert-convert: bad input:"
+    )

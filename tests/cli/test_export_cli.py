@@ -14,7 +14,11 @@ from keras_bert.tokenization import BertTokenizer
 def _checkpoint(tmp_path, minilm_dir):
     """A tiny sequence classifier using the MiniLM vocabulary, saved in HF format + vocab."""
     config = keras_bert.BertConfig(
-        vocab_size=30522, hidden_size=32, num_hidden_layers=1, num_attention_heads=4, intermediate_size=37,
+        vocab_size=30522,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=4,
+        intermediate_size=37,
         id2label={0: "neg", 1: "pos"},
     )
     model = keras_bert.TFBertForSequenceClassification(config)

@@ -9,8 +9,14 @@ import numpy as np
 import pytest
 
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "examples")
-SCRIPTS = ["text_classification", "token_classification", "question_answering", "multiple_choice",
-           "pretrain_mlm", "sentence_embeddings"]
+SCRIPTS = [
+    "text_classification",
+    "token_classification",
+    "question_answering",
+    "multiple_choice",
+    "pretrain_mlm",
+    "sentence_embeddings",
+]
 
 
 def _example(name):
@@ -36,8 +42,13 @@ def test_help(name, capsys):
 
 
 def test_script_runs_as_a_program():
-    proc = subprocess.run([sys.executable, os.path.join(EXAMPLES, "text_classification.py"), "--help"],
-                          capture_output=True, text=True, timeout=120, env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"))
+    proc = subprocess.run(
+        [sys.executable, os.path.join(EXAMPLES, "text_classification.py"), "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3"),
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "--workers" in proc.stdout and "sentiment_train.tsv" in proc.stdout
 
@@ -47,9 +58,23 @@ COMMON = ["--quiet", "--epochs", "2", "--seed", "0"]
 
 @pytest.mark.slow
 def test_text_classification_beats_chance(minilm_dir, tmp_path):
-    r = _example("text_classification").main(COMMON + [
-        "--model", minilm_dir, "--max-train-examples", "128", "--max-eval-examples", "64", "--max-length", "32",
-        "--learning-rate", "3e-4", "--output-dir", str(tmp_path)])
+    r = _example("text_classification").main(
+        COMMON
+        + [
+            "--model",
+            minilm_dir,
+            "--max-train-examples",
+            "128",
+            "--max-eval-examples",
+            "64",
+            "--max-length",
+            "32",
+            "--learning-rate",
+            "3e-4",
+            "--output-dir",
+            str(tmp_path),
+        ]
+    )
     assert r["labels"] == ["negative", "positive"]
     assert r["accuracy"] >= 0.75, r
     assert r["loss"][-1] < r["loss"][0]
@@ -58,9 +83,21 @@ def test_text_classification_beats_chance(minilm_dir, tmp_path):
 
 @pytest.mark.slow
 def test_token_classification_beats_all_o(minilm_dir):
-    r = _example("token_classification").main(COMMON + [
-        "--model", minilm_dir, "--max-train-examples", "96", "--max-eval-examples", "32", "--max-length", "32",
-        "--learning-rate", "3e-4"])
+    r = _example("token_classification").main(
+        COMMON
+        + [
+            "--model",
+            minilm_dir,
+            "--max-train-examples",
+            "96",
+            "--max-eval-examples",
+            "32",
+            "--max-length",
+            "32",
+            "--learning-rate",
+            "3e-4",
+        ]
+    )
     assert r["accuracy"] > r["majority_baseline"] + 0.1, r
     assert r["entity_accuracy"] > 0.3, r
     assert r["loss"][-1] < r["loss"][0]
@@ -69,8 +106,23 @@ def test_token_classification_beats_all_o(minilm_dir):
 @pytest.mark.slow
 def test_question_answering_finds_spans(minilm_dir):
     qa = _example("question_answering")
-    r = qa.main(COMMON + ["--model", minilm_dir, "--max-train-examples", "48", "--max-eval-examples", "12",
-                          "--max-length", "64", "--stride", "16", "--learning-rate", "3e-4"])
+    r = qa.main(
+        COMMON
+        + [
+            "--model",
+            minilm_dir,
+            "--max-train-examples",
+            "48",
+            "--max-eval-examples",
+            "12",
+            "--max-length",
+            "64",
+            "--stride",
+            "16",
+            "--learning-rate",
+            "3e-4",
+        ]
+    )
     contexts = {e["id"]: e["context"] for e in qa.read_squad(qa._common.data_path("qa_test.json"), 12)}
     assert r["windows"] > 12  # contexts were split into several overlapping windows
     for qid, answer in r["predictions"].items():
@@ -88,7 +140,7 @@ def test_question_answering_windows_cover_context(minilm_dir):
     assert len(feats) > 2
     n_ctx = len(tok(ex["context"], add_special_tokens=False)["input_ids"])
     room = 48 - len(tok(ex["question"], add_special_tokens=False)["input_ids"]) - 3
-    assert [f["context_start"] for f in feats] == list(range(0, n_ctx - room + (room - 12), room - 12))[:len(feats)]
+    assert [f["context_start"] for f in feats] == list(range(0, n_ctx - room + (room - 12), room - 12))[: len(feats)]
     assert all(len(f["input_ids"]) <= 48 for f in feats)
     # The labelled span maps back to the answer text in every window that holds it.
     answer = ex["answers"][0]
@@ -97,23 +149,49 @@ def test_question_answering_windows_cover_context(minilm_dir):
         s, e = qa.label_window(f, answer)
         if s:
             found += 1
-            assert ex["context"][f["offsets"][s][0]:f["offsets"][e][1]] == answer["text"]
+            assert ex["context"][f["offsets"][s][0] : f["offsets"][e][1]] == answer["text"]
     assert found >= 1
 
 
 @pytest.mark.slow
 def test_multiple_choice_beats_chance(minilm_dir):
-    r = _example("multiple_choice").main(COMMON + [
-        "--model", minilm_dir, "--max-train-examples", "64", "--max-eval-examples", "32", "--max-length", "24",
-        "--learning-rate", "3e-4"])
+    r = _example("multiple_choice").main(
+        COMMON
+        + [
+            "--model",
+            minilm_dir,
+            "--max-train-examples",
+            "64",
+            "--max-eval-examples",
+            "32",
+            "--max-length",
+            "24",
+            "--learning-rate",
+            "3e-4",
+        ]
+    )
     assert r["accuracy"] > r["chance"] + 0.15, r
 
 
 @pytest.mark.slow
 def test_pretrain_mlm_loss_falls(minilm_dir):
-    r = _example("pretrain_mlm").main([
-        "--quiet", "--model", minilm_dir, "--epochs", "1", "--steps-per-epoch", "6", "--max-length", "32",
-        "--learning-rate", "3e-4", "--eval-batches", "2"])
+    r = _example("pretrain_mlm").main(
+        [
+            "--quiet",
+            "--model",
+            minilm_dir,
+            "--epochs",
+            "1",
+            "--steps-per-epoch",
+            "6",
+            "--max-length",
+            "32",
+            "--learning-rate",
+            "3e-4",
+            "--eval-batches",
+            "2",
+        ]
+    )
     assert r["loss_after"] < r["loss_before"] - 0.5, r
 
 

@@ -1,10 +1,10 @@
 """TFBertModel: parity with transformers on the real checkpoint and tiny models, plus Keras contracts."""
 
+import keras
 import numpy as np
 import pytest
 import torch
 
-import keras
 from keras_bert import BertConfig, TFBertModel
 
 
@@ -35,7 +35,9 @@ def test_tiny_matches_transformers(hf_checkpoint, make_batch, act):
     out = TFBertModel.from_pretrained(path)(batch, output_hidden_states=True, output_attentions=True)
     ref = _reference(path, batch, attn_implementation="eager")
     valid = batch["attention_mask"].astype(bool)
-    np.testing.assert_allclose(np.asarray(out.last_hidden_state)[valid], ref.last_hidden_state.numpy()[valid], atol=1e-5)
+    np.testing.assert_allclose(
+        np.asarray(out.last_hidden_state)[valid], ref.last_hidden_state.numpy()[valid], atol=1e-5
+    )
     np.testing.assert_allclose(np.asarray(out.pooler_output), ref.pooler_output.numpy(), atol=1e-5)
 
 
@@ -146,8 +148,17 @@ def test_tokenizer_output_mapping_is_accepted(minilm_dir):
     from keras_bert.tokenization import BertTokenizer
 
     tokenizer = BertTokenizer.from_pretrained(minilm_dir)
-    model = TFBertModel(BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=1,
-                                   num_attention_heads=2, intermediate_size=20))
+    model = TFBertModel(
+        BertConfig(
+            vocab_size=tokenizer.vocab_size,
+            hidden_size=16,
+            num_hidden_layers=1,
+            num_attention_heads=2,
+            intermediate_size=20,
+        )
+    )
     enc = tokenizer(["hello world", "a longer second sentence"], padding=True, return_tensors="np")
     assert type(enc) is not dict
-    np.testing.assert_array_equal(np.asarray(model(enc).last_hidden_state), np.asarray(model(dict(enc)).last_hidden_state))
+    np.testing.assert_array_equal(
+        np.asarray(model(enc).last_hidden_state), np.asarray(model(dict(enc)).last_hidden_state)
+    )

@@ -28,7 +28,10 @@ def _labels(name, rng, batch, num_labels=2):
 
 CASES = {
     # HF class: (config overrides, label builder)
-    "BertForPreTraining": ({}, lambda rng, b: {**_labels("mlm", rng, b), "next_sentence_label": rng.integers(0, 2, (B,))}),
+    "BertForPreTraining": (
+        {},
+        lambda rng, b: {**_labels("mlm", rng, b), "next_sentence_label": rng.integers(0, 2, (B,))},
+    ),
     "BertLMHeadModel": ({"is_decoder": True}, lambda rng, b: _labels("mlm", rng, b)),
     "BertForMaskedLM": ({}, lambda rng, b: _labels("mlm", rng, b)),
     "BertForNextSentencePrediction": ({}, lambda rng, b: _labels("class", rng, b)),
@@ -163,7 +166,9 @@ def test_head_save_pretrained_loads_in_transformers(tmp_path, hf_checkpoint, mak
         np.testing.assert_array_equal(a[name].numpy(), b[name].numpy())
 
 
-@pytest.mark.parametrize("cls_name", ["TFBertForSequenceClassification", "TFBertForMaskedLM", "TFBertForMultipleChoice"])
+@pytest.mark.parametrize(
+    "cls_name", ["TFBertForSequenceClassification", "TFBertForMaskedLM", "TFBertForMultipleChoice"]
+)
 def test_head_keras_file_and_config_round_trip(tmp_path, make_tiny_config, make_batch, cls_name):
     import keras
 

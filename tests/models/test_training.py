@@ -1,9 +1,9 @@
 """model.fit out of the box for every head, user losses and metrics, mixed precision, resizing."""
 
+import keras
 import numpy as np
 import pytest
 
-import keras
 import keras_bert
 
 N, T = 16, 8
@@ -176,5 +176,7 @@ def test_resize_token_embeddings(make_tiny_config, make_batch):
     model.compile(optimizer="adam")
     x, labels = _data("mlm")
     x["input_ids"] %= 50
-    history = model.fit({**x, "labels": np.where(labels["labels"] >= 0, labels["labels"] % 50, -100)}, epochs=2, verbose=0)
+    history = model.fit(
+        {**x, "labels": np.where(labels["labels"] >= 0, labels["labels"] % 50, -100)}, epochs=2, verbose=0
+    )
     assert np.isfinite(history.history["loss"]).all()

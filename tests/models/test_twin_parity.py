@@ -34,7 +34,9 @@ def test_keras_equals_twin(tmp_path, make_tiny_config, make_batch, position, act
     head_mask = np.array([[1.0, 0.0, 1.0, 0.5], [1.0, 1.0, 0.0, 1.0]], "float32")
     ours = model(batch, output_hidden_states=True, output_attentions=True, head_mask=head_mask)
     with torch.no_grad():
-        theirs = reference(**_t(batch), output_hidden_states=True, output_attentions=True, head_mask=torch.tensor(head_mask))
+        theirs = reference(
+            **_t(batch), output_hidden_states=True, output_attentions=True, head_mask=torch.tensor(head_mask)
+        )
     valid = batch["attention_mask"].astype(bool)
     for a, b in zip(ours.hidden_states, theirs.hidden_states):
         np.testing.assert_allclose(np.asarray(a)[valid], b.numpy()[valid], atol=1e-5)

@@ -7,32 +7,29 @@ import sys
 import textwrap
 import threading
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import keras
 import keras_bert
 from keras_bert.serving import UnservableOpError, check_serving_ops, export_saved_model
 from keras_bert.serving.export import ServingModule
 from keras_bert.tokenization import BertTokenizer, TFBertTokenizer
 
 LONG = " ".join(["supercalifragilistic"] * 300)  # far over max_length
-TEXTS = (
-    [
-        "The quick brown fox jumps over the lazy dog.",
-        "I loved this movie, it was wonderful!",
-        "Terrible service; I will never come back.",
-        "",
-        " ",
-        LONG,
-        "Ünïcödé naïve café — 東京タワー and emoji 🙂👍🏽 ZWJ 👩‍👩‍👧",
-        "ß İstanbul ΣΊΣΥΦΟΣ ﬁne ＦＵＬＬＷＩＤＴＨ",
-        "control\x00chars\ufffd and\r\nnew lines\ttabs",
-        "[MASK] and [SEP] written inside text",
-    ]
-    + [f"sentence number {i} about {w}" for i, w in enumerate(["cats", "dogs", "the weather", "BERT", "Keras"] * 8)]
-)
+TEXTS = [
+    "The quick brown fox jumps over the lazy dog.",
+    "I loved this movie, it was wonderful!",
+    "Terrible service; I will never come back.",
+    "",
+    " ",
+    LONG,
+    "Ünïcödé naïve café — 東京タワー and emoji 🙂👍🏽 ZWJ 👩‍👩‍👧",
+    "ß İstanbul ΣΊΣΥΦΟΣ ﬁne ＦＵＬＬＷＩＤＴＨ",
+    "control\x00chars\ufffd and\r\nnew lines\ttabs",
+    "[MASK] and [SEP] written inside text",
+] + [f"sentence number {i} about {w}" for i, w in enumerate(["cats", "dogs", "the weather", "BERT", "Keras"] * 8)]
 assert len(TEXTS) == 50
 
 FRESH = textwrap.dedent(
@@ -152,7 +149,9 @@ def test_saved_model_cli_show_and_run(classifier, tmp_path):
 
 def test_no_retracing_across_batch_sizes_and_lengths(classifier, minilm_dir, tmp_path):
     model, tokenizer, _ = classifier
-    module = ServingModule(model, TFBertTokenizer.from_tokenizer(tokenizer, max_length=64), "classification", str(tmp_path))
+    module = ServingModule(
+        model, TFBertTokenizer.from_tokenizer(tokenizer, max_length=64), "classification", str(tmp_path)
+    )
     rng = np.random.default_rng(0)
     words = ["good", "bad", "movie", "plot", "wonderful", "x", "naïve", "東"]
     for batch in list(range(1, 65, 7)) + [64]:

@@ -1,10 +1,10 @@
 """Every serving task's in-graph outputs equal a NumPy/Python reference on the same logits."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-import keras
 import keras_bert
 from keras_bert.serving import export_saved_model
 from keras_bert.tokenization import BertTokenizer, BertTokenizerFast
@@ -20,8 +20,13 @@ def tokenizer(minilm_dir):
 def _model(cls_name, tokenizer, **overrides):
     keras.utils.set_random_seed(0)
     config = keras_bert.BertConfig(
-        vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=4,
-        intermediate_size=37, max_position_embeddings=64, **overrides,
+        vocab_size=tokenizer.vocab_size,
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=4,
+        intermediate_size=37,
+        max_position_embeddings=64,
+        **overrides,
     )
     return getattr(keras_bert, cls_name)(config)
 
@@ -104,7 +109,7 @@ def test_fill_mask_top5(tmp_path, tokenizer):
             np.testing.assert_array_equal(out["token_ids"].numpy()[b, m], top)
             np.testing.assert_allclose(out["scores"].numpy()[b, m], p[top], rtol=1e-4)
             assert [s.decode() for s in out["token_strings"].numpy()[b, m]] == tokenizer.convert_ids_to_tokens(top)
-        assert (out["token_ids"].numpy()[b, len(positions):] == -1).all()
+        assert (out["token_ids"].numpy()[b, len(positions) :] == -1).all()
 
 
 def test_multiple_choice_and_pretraining(tmp_path, tokenizer):

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tokenizer_corpus import (GOLDEN_VOCAB, REAL_VOCAB_DIR, SENTENCES, fragment_text,
-                              seeded_corpus, write_vocab)
+from tokenizer_corpus import GOLDEN_VOCAB, REAL_VOCAB_DIR, SENTENCES, fragment_text, seeded_corpus, write_vocab
 from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy
 
 from keras_bert.tokenization import BertTokenizer
@@ -29,23 +28,24 @@ def pair(request):
 
 
 def _ref_call(ref, *args, **kwargs):
-    return {k: (v.tolist() if hasattr(v, "tolist") else v)
-            for k, v in ref(*args, return_token_type_ids=True, **kwargs).items()}
+    return {
+        k: (v.tolist() if hasattr(v, "tolist") else v)
+        for k, v in ref(*args, return_token_type_ids=True, **kwargs).items()
+    }
 
 
 def test_golden_vectors(tmp_path):
     tok = BertTokenizer(write_vocab(tmp_path, GOLDEN_VOCAB))
-    assert tok.tokenize("UNwant\u00E9d,running") == ["un", "##want", "##ed", ",", "runn", "##ing"]
+    assert tok.tokenize("UNwant\u00e9d,running") == ["un", "##want", "##ed", ",", "runn", "##ing"]
     assert tok.convert_tokens_to_ids(["un", "##want", "##ed", ",", "runn", "##ing"]) == [9, 6, 7, 12, 10, 11]
     assert tok.tokenize("unwantedX running") == ["[UNK]", "runn", "##ing"]
     assert tok.tokenize("") == []
-    assert tok("UNwant\u00E9d,running")["input_ids"] == [1, 9, 6, 7, 12, 10, 11, 2]
+    assert tok("UNwant\u00e9d,running")["input_ids"] == [1, 9, 6, 7, 12, 10, 11, 2]
     basic = BertTokenizer(write_vocab(tmp_path, GOLDEN_VOCAB), do_lower_case=False)
-    assert basic.basic_tokenizer.tokenize(" \tHeLLo!how  \n Are yoU?  ") == [
-        "HeLLo", "!", "how", "Are", "yoU", "?"]
+    assert basic.basic_tokenizer.tokenize(" \tHeLLo!how  \n Are yoU?  ") == ["HeLLo", "!", "how", "Are", "yoU", "?"]
     real = BertTokenizer.from_pretrained(REAL_VOCAB_DIR)
-    assert real.tokenize("ah\u535Azz") == ["ah", "\u535A", "z", "##z"]
-    assert real.tokenize("H\u00E9llo") == ["hello"]
+    assert real.tokenize("ah\u535azz") == ["ah", "\u535a", "z", "##z"]
+    assert real.tokenize("H\u00e9llo") == ["hello"]
     assert real.tokenize("ΌΣ") == ["ο", "##ς"]
 
 
@@ -90,7 +90,9 @@ def test_padding_multiple_and_tensors(pair):
     ref_out = ref(SENTENCES, padding=True, return_tensors="np", return_token_type_ids=True)
     for key in ("input_ids", "token_type_ids", "attention_mask"):
         np.testing.assert_array_equal(np_out[key], ref_out[key])
-    tf_out = ours(SENTENCES[:2], SENTENCES[2:4], padding="max_length", truncation=True, max_length=16, return_tensors="tf")
+    tf_out = ours(
+        SENTENCES[:2], SENTENCES[2:4], padding="max_length", truncation=True, max_length=16, return_tensors="tf"
+    )
     assert tf_out["input_ids"].shape == (2, 16)
     assert ours(SENTENCES[0], return_tensors="np")["input_ids"].shape[0] == 1
     with pytest.raises(ValueError, match="different lengths"):
@@ -98,8 +100,13 @@ def test_padding_multiple_and_tensors(pair):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
-@given(a=fragment_text(), b=fragment_text(), lower=st.booleans(),
-       strategy=st.sampled_from(STRATEGIES), max_length=st.integers(3, 20))
+@given(
+    a=fragment_text(),
+    b=fragment_text(),
+    lower=st.booleans(),
+    strategy=st.sampled_from(STRATEGIES),
+    max_length=st.integers(3, 20),
+)
 def test_fuzz_parity(a, b, lower, strategy, max_length):
     ours, ref = _CACHED[lower]
     assert ours.tokenize(a) == ref.tokenize(a)
@@ -107,14 +114,20 @@ def test_fuzz_parity(a, b, lower, strategy, max_length):
     assert ours(a, b, **kw) == _ref_call(ref, a, b, **kw)
 
 
-_CACHED = {flag: (BertTokenizer(VOCAB, do_lower_case=flag), BertTokenizerLegacy(VOCAB, do_lower_case=flag))
-           for flag in (True, False)}
+_CACHED = {
+    flag: (BertTokenizer(VOCAB, do_lower_case=flag), BertTokenizerLegacy(VOCAB, do_lower_case=flag))
+    for flag in (True, False)
+}
 
 
 def test_options_parity():
-    for kw in (dict(strip_accents=True, do_lower_case=False), dict(strip_accents=False),
-               dict(tokenize_chinese_chars=False), dict(never_split=["Hello", "naïve", "hello"]),
-               dict(do_basic_tokenize=False)):
+    for kw in (
+        dict(strip_accents=True, do_lower_case=False),
+        dict(strip_accents=False),
+        dict(tokenize_chinese_chars=False),
+        dict(never_split=["Hello", "naïve", "hello"]),
+        dict(do_basic_tokenize=False),
+    ):
         ours, ref = BertTokenizer(VOCAB, **kw), BertTokenizerLegacy(VOCAB, **kw)
         for text in CORPUS[:200] + SENTENCES + ["Hello naïve NAÏVE hello"]:
             assert ours.tokenize(text) == ref.tokenize(text), (kw, text)
@@ -135,8 +148,9 @@ def test_from_pretrained_save_and_decode(tmp_path):
         ids = tok.encode(text)
         for skip in (True, False):
             for clean in (True, False):
-                assert tok.decode(ids, skip_special_tokens=skip, clean_up_tokenization_spaces=clean) == \
-                    ref.decode(ids, skip_special_tokens=skip, clean_up_tokenization_spaces=clean)
+                assert tok.decode(ids, skip_special_tokens=skip, clean_up_tokenization_spaces=clean) == ref.decode(
+                    ids, skip_special_tokens=skip, clean_up_tokenization_spaces=clean
+                )
         assert tok.convert_ids_to_tokens(ids) == ref.convert_ids_to_tokens(ids)
     a, b = [5, 6], [7]
     assert tok.build_inputs_with_special_tokens(a, b) == ref.build_inputs_with_special_tokens(a, b)

@@ -39,7 +39,9 @@ def test_offsets_equal_the_tokenizers_library_on_ascii():
     layer = TFBertTokenizer.from_pretrained(REAL_VOCAB_DIR)
     texts = ["Hello, world! It's 3.14 o'clock.", "UNwanted running-shoes (cheap)", "a  b\tc\nd"]
     starts, ends = word_piece_offsets(layer, tf.constant(texts))
-    fast = BertTokenizerFast.from_pretrained(REAL_VOCAB_DIR)(texts, return_offsets_mapping=True, add_special_tokens=False)
+    fast = BertTokenizerFast.from_pretrained(REAL_VOCAB_DIR)(
+        texts, return_offsets_mapping=True, add_special_tokens=False
+    )
     for s_row, e_row, want in zip(starts.to_list(), ends.to_list(), fast["offset_mapping"]):
         assert list(zip(s_row, e_row)) == [tuple(p) for p in want]
     # A multi-byte word that normalization shortens gets its whole span.

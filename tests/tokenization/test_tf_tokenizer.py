@@ -13,8 +13,7 @@ import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-from tokenizer_corpus import (GOLDEN_VOCAB, REAL_VOCAB_DIR, SENTENCES, fragment_text,  # noqa: E402
-                              seeded_corpus, write_vocab)
+from tokenizer_corpus import GOLDEN_VOCAB, REAL_VOCAB_DIR, SENTENCES, fragment_text, seeded_corpus, write_vocab  # noqa: E402
 
 from keras_bert.tokenization import BertTokenizer, TFBertTokenizer  # noqa: E402
 
@@ -35,8 +34,7 @@ def _layer(lower=True, **options):
 
 
 def _reference(py, texts, pairs, padding, truncation, max_length):
-    kw = dict(padding=True if padding == "longest" else padding, truncation=truncation,
-              max_length=max_length)
+    kw = dict(padding=True if padding == "longest" else padding, truncation=truncation, max_length=max_length)
     return py(list(texts), list(pairs) if pairs is not None else None, **kw)
 
 
@@ -58,8 +56,7 @@ def test_corpus_parity_singles_and_pairs(lower, padding):
     py, _, fn = _layer(lower, max_length=48, padding=padding, truncation=True)
     texts, pairs = CORPUS, CORPUS[::-1]
     _assert_equal(fn(tf.constant(texts)), _reference(py, texts, None, padding, True, 48), texts)
-    _assert_equal(fn(tf.constant(texts), tf.constant(pairs)),
-                  _reference(py, texts, pairs, padding, True, 48), texts)
+    _assert_equal(fn(tf.constant(texts), tf.constant(pairs)), _reference(py, texts, pairs, padding, True, 48), texts)
 
 
 @pytest.mark.parametrize("truncation", ["only_first", "only_second", False])
@@ -67,19 +64,26 @@ def test_corpus_parity_truncation_strategies(truncation):
     padding = "max_length" if truncation is False else "longest"
     py, _, fn = _layer(True, max_length=12, padding=padding, truncation=truncation)
     texts, pairs = CORPUS[:500], CORPUS[500:1000]
-    _assert_equal(fn(tf.constant(texts), tf.constant(pairs)),
-                  _reference(py, texts, pairs, padding, truncation or None, 12), texts)
+    _assert_equal(
+        fn(tf.constant(texts), tf.constant(pairs)), _reference(py, texts, pairs, padding, truncation or None, 12), texts
+    )
     _assert_equal(fn(tf.constant(texts)), _reference(py, texts, None, padding, truncation or None, 12), texts)
     if truncation is False:
         longest = max(len(r) for r in py(texts)["input_ids"])
         assert fn(tf.constant(texts))["input_ids"].shape[1] == max(12, longest)
 
 
-@pytest.mark.parametrize("options", [
-    dict(py=dict(strip_accents=True)), dict(py=dict(strip_accents=False)),
-    dict(py=dict(tokenize_chinese_chars=False)), dict(py=dict(do_basic_tokenize=False)),
-    dict(py=dict(never_split=("Hello", "naïve", "hello", "x[y"))),
-], ids=["strip", "nostrip", "nocjk", "nobasic", "never_split"])
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(py=dict(strip_accents=True)),
+        dict(py=dict(strip_accents=False)),
+        dict(py=dict(tokenize_chinese_chars=False)),
+        dict(py=dict(do_basic_tokenize=False)),
+        dict(py=dict(never_split=("Hello", "naïve", "hello", "x[y"))),
+    ],
+    ids=["strip", "nostrip", "nocjk", "nobasic", "never_split"],
+)
 def test_option_parity(options):
     lower = "strip_accents" not in options["py"] or options["py"]["strip_accents"] is False
     py, _, fn = _layer_with(lower, options["py"])
@@ -94,8 +98,12 @@ def _layer_with(lower, py_options):
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-@given(texts=st.lists(fragment_text(), min_size=1, max_size=24), lower=st.booleans(),
-       padding=st.sampled_from(["longest", "max_length"]), use_pair=st.booleans())
+@given(
+    texts=st.lists(fragment_text(), min_size=1, max_size=24),
+    lower=st.booleans(),
+    padding=st.sampled_from(["longest", "max_length"]),
+    use_pair=st.booleans(),
+)
 def test_fuzz_parity(texts, lower, padding, use_pair):
     py, _, fn = _layer(lower, max_length=32, padding=padding, truncation=True)
     pairs = texts[::-1] if use_pair else None
@@ -106,7 +114,7 @@ def test_fuzz_parity(texts, lower, padding, use_pair):
 def test_golden_and_patched_characters(tmp_path):
     py = BertTokenizer(write_vocab(tmp_path, GOLDEN_VOCAB))
     layer = TFBertTokenizer.from_tokenizer(py)
-    out = layer(tf.constant(["UNwant\u00E9d,running"]))
+    out = layer(tf.constant(["UNwant\u00e9d,running"]))
     assert out["input_ids"].numpy().tolist() == [[1, 9, 6, 7, 12, 10, 11, 2]]
     assert out["input_ids"].dtype == tf.int32
     # Characters where tf.strings.lower differs from str.lower, and sigma contexts.
@@ -149,8 +157,15 @@ def test_functional_model_and_keras_save(tmp_path):
 def test_get_config_round_trip():
     py = BertTokenizer(VOCAB, do_lower_case=False, never_split=["Foo"], strip_accents=True)
     layer = TFBertTokenizer.from_tokenizer(
-        py, max_length=20, padding="max_length", pad_to_multiple_of=4, truncation="longest_first",
-        return_token_type_ids=False, return_attention_mask=True, output_dtype="int64")
+        py,
+        max_length=20,
+        padding="max_length",
+        pad_to_multiple_of=4,
+        truncation="longest_first",
+        return_token_type_ids=False,
+        return_attention_mask=True,
+        output_dtype="int64",
+    )
     config = layer.get_config()
     assert "vocab_file" not in config and all(not isinstance(v, list) or len(v) < 10 for v in config.values())
     clone = TFBertTokenizer.from_config(config)
@@ -169,8 +184,8 @@ def test_saved_model_in_fresh_process(tmp_path):
     module = tf.Module()
     module.layer = layer
     module.serve = tf.function(
-        lambda a, b: layer(a, b),
-        input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([None], tf.string)])
+        lambda a, b: layer(a, b), input_signature=[tf.TensorSpec([None], tf.string), tf.TensorSpec([None], tf.string)]
+    )
     export = str(tmp_path / "saved")
     tf.saved_model.save(module, export)
     # The vocabulary must travel as an asset of the SavedModel.
@@ -181,15 +196,14 @@ def test_saved_model_in_fresh_process(tmp_path):
     script = textwrap.dedent(f"""
         import sys, numpy as np, tensorflow as tf, tensorflow_text
         m = tf.saved_model.load({export!r})
-        t = np.load({str(tmp_path / 'texts.npy')!r}, allow_pickle=True)
+        t = np.load({str(tmp_path / "texts.npy")!r}, allow_pickle=True)
         out = m.serve(tf.constant(list(t)), tf.constant(list(t[::-1])))
         assert "keras_bert" not in sys.modules
         for k in sorted(out):
             np.save({str(tmp_path)!r} + "/" + k + ".npy", out[k].numpy())
     """)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
-    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                         cwd=str(tmp_path))
+    res = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=str(tmp_path))
     assert res.returncode == 0, res.stderr[-2000:]
     for key in KEYS:
         np.testing.assert_array_equal(np.load(tmp_path / f"{key}.npy"), want[key])

@@ -72,7 +72,7 @@ def test_ab_loop_adds_rounds_only_while_the_interval_straddles_one(bench, monkey
     clock = Clock()
     monkeypatch.setattr(bench, "time", clock)
     monkeypatch.setitem(bench.AB_BUDGET, "quick", (0.0, 1.0, 6, 6))  # 6 first rounds, 1 s cap
-    takes = lambda s: (lambda *_: setattr(clock, "now", clock.now + s))  # noqa: E731
+    takes = lambda s: lambda *_: setattr(clock, "now", clock.now + s)  # noqa: E731
 
     apart = bench.ab_loop({"twin sdpa": takes(0.002), "twin eager": takes(0.004)}, lambda: (), 0.002, quick=True)
     assert len(apart["twin sdpa"]) == 6  # 2x apart: resolved by the first rounds
@@ -85,16 +85,28 @@ def test_ab_loop_adds_rounds_only_while_the_interval_straddles_one(bench, monkey
 
 
 def test_acceptance_flags_each_miss(bench):
-    row = {"model": "bert-base", "batch": 8, "length": 128, "keras/sdpa": 1.9, "sdpa/eager": 0.99,
-           "twin/transformers": 0.96, "keras tf.function %roof": 84.0, "keras XLA %roof": 86.0}
+    row = {
+        "model": "bert-base",
+        "batch": 8,
+        "length": 128,
+        "keras/sdpa": 1.9,
+        "sdpa/eager": 0.99,
+        "twin/transformers": 0.96,
+        "keras tf.function %roof": 84.0,
+        "keras XLA %roof": 86.0,
+    }
     batch1 = dict(row, batch=1, **{"keras/sdpa": 0.91, "sdpa/eager": 1.01, "twin/transformers": 0.94})
     results = {
         "inference": [row, batch1, {"model": "minilm", "batch": 32, "length": 512, "skipped": "> 4096"}],
-        "training": [{"model": "bert-base", "impl": "keras train_on_batch", "vs_twin": 1.2},
-                     {"model": "bert-base", "impl": "twin", "vs_twin": 1.0}],
+        "training": [
+            {"model": "bert-base", "impl": "keras train_on_batch", "vs_twin": 1.2},
+            {"model": "bert-base", "impl": "twin", "vs_twin": 1.0},
+        ],
         "retrace": [{"function": "predict_fn (tf.function)", "traces_after_warmup": 1}],
-        "precision": [{"variant": "fp32", "cosine_min": 1.0, "argmax_agreement": 1.0},
-                      {"variant": "int8", "cosine_min": 0.995, "argmax_agreement": 0.98}],
+        "precision": [
+            {"variant": "fp32", "cosine_min": 1.0, "argmax_agreement": 1.0},
+            {"variant": "int8", "cosine_min": 0.995, "argmax_agreement": 0.98},
+        ],
     }
     checks = {c["check"]: c["ok"] for c in bench.acceptance(results)}
     assert checks == {
@@ -124,7 +136,11 @@ def test_inference_section_runs_end_to_end_on_tiny_checkpoints(bench, make_tiny_
         ckpts[name] = str(tmp_path / name)
     monkeypatch.setitem(bench.AB_BUDGET, "quick", (0.2, 0.5, 6, 6))
     rows = bench.section_inference(ckpts, quick=True, best_gemm=1.0)
-    assert [(r["model"], r["batch"], r["length"]) for r in rows] == [("bert-base", 8, 128), ("minilm", 1, 128), ("minilm", 8, 128)]
+    assert [(r["model"], r["batch"], r["length"]) for r in rows] == [
+        ("bert-base", 8, 128),
+        ("minilm", 1, 128),
+        ("minilm", 8, 128),
+    ]
     for r in rows:
         for col in ("keras tf.function", "twin sdpa", "twin eager", "keras/sdpa", "sdpa/eager", "A/B rounds"):
             assert r[col] > 0, (col, r)

