@@ -2,10 +2,14 @@
 
 `load_checkpoint(path)` detects the format (detect.py): HF PyTorch (safetensors, .bin,
 sharded), HF TF `tf_model.h5` (sharded too), Google TF1 `bert_model.ckpt`, Keras native.
+Which tensors a model takes is `names.resolve_state`; what a file holds for a model is
+`names.checkpoint_state`. Nothing here imports TensorFlow, Keras, torch or
+`keras_bert.models` at import time.
 """
 
-from keras_bert.checkpoints.hf_pytorch import CheckpointError, read_hf_weights, write_safetensors
-from keras_bert.checkpoints.names import canonicalize
+from keras_bert.checkpoints.errors import CheckpointError
+from keras_bert.checkpoints.hf_pytorch import read_hf_weights, write_safetensors
+from keras_bert.checkpoints.names import canonicalize, checkpoint_state, resolve_state
 
 
 def load_checkpoint(path) -> dict:
@@ -29,4 +33,6 @@ __all__ = [
     "read_hf_weights",
     "write_safetensors",
     "canonicalize",
+    "resolve_state",
+    "checkpoint_state",
 ]

@@ -17,7 +17,8 @@ import os
 import numpy as np
 
 from keras_bert.checkpoints import hf_pytorch, keras_native, tf1, tf_h5
-from keras_bert.checkpoints.hf_pytorch import CheckpointError
+from keras_bert.checkpoints.errors import CheckpointError
+from keras_bert.checkpoints.names import DECODER_WEIGHT, HEAD_CLASSES, MLM_PREFIX
 
 FORMATS = ("hf", "tf-h5", "tf1", "keras")
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
@@ -103,26 +104,13 @@ def read_weights(path) -> dict[str, np.ndarray]:
 
 
 # -- which model a checkpoint holds ------------------------------------------------------
-HEAD_CLASSES = (
-    "BertModel",
-    "BertForPreTraining",
-    "BertForMaskedLM",
-    "BertLMHeadModel",
-    "BertForNextSentencePrediction",
-    "BertForSequenceClassification",
-    "BertForMultipleChoice",
-    "BertForTokenClassification",
-    "BertForQuestionAnswering",
-)
-
-
 def heads_present(state) -> list[str]:
     """Human names of the parts a canonical state holds beyond the encoder."""
     found = []
     if any(k.startswith("bert.pooler.") for k in state):
         found.append("pooler")
-    if "cls.predictions.bias" in state or any(k.startswith("cls.predictions.transform.") for k in state):
-        found.append("mlm")
+    if any(k.startswith(MLM_PREFIX) for k in state):
+        found.append("mlm (untied decoder)" if DECODER_WEIGHT in state else "mlm")
     if any(k.startswith("cls.seq_relationship.") for k in state):
         found.append("nsp")
     if "classifier.weight" in state:
@@ -138,7 +126,7 @@ def guess_head(state, config=None) -> str:
         name = arch.removeprefix("TF")
         if name in HEAD_CLASSES:
             return name
-    mlm = "cls.predictions.bias" in state
+    mlm = any(k.startswith(MLM_PREFIX) for k in state)
     nsp = "cls.seq_relationship.weight" in state
     if mlm and nsp:
         return "BertForPreTraining"

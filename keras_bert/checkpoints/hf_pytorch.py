@@ -2,25 +2,25 @@
 
 Formats: `model.safetensors`, `pytorch_model.bin` (read with
 `torch.load(weights_only=True)`, so a pickle holding code is refused), and the
-sharded variants with `*.index.json`. Names come back exactly as stored; the
-name table (`names.py`) canonicalizes them.
+sharded variants with `*.index.json` (read by shards.py). Names come back exactly as
+stored; the name table (`names.py`) canonicalizes them.
 """
 
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
+
+from keras_bert.checkpoints.errors import CheckpointError
+from keras_bert.checkpoints.shards import read_index
 
 SAFE_WEIGHTS = "model.safetensors"
 SAFE_INDEX = "model.safetensors.index.json"
 BIN_WEIGHTS = "pytorch_model.bin"
 BIN_INDEX = "pytorch_model.bin.index.json"
 
-
-class CheckpointError(ValueError):
-    """A checkpoint file is missing, unreadable or does not fit the model."""
+__all__ = ["CheckpointError", "SAFE_WEIGHTS", "find_hf_weights", "read_hf_weights", "write_safetensors"]
 
 
 def find_hf_weights(directory: str) -> str | None:
@@ -78,17 +78,9 @@ def _read_one(path: str) -> dict[str, np.ndarray]:
 
 
 def read_sharded(index_path: str) -> dict[str, np.ndarray]:
-    try:
-        with open(index_path, encoding="utf-8") as f:
-            weight_map = json.load(f)["weight_map"]
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as e:
-        raise CheckpointError(f"Bad shard index {index_path!r}: {e!r}") from None
-    directory = os.path.dirname(index_path)
+    weight_map = read_index(index_path)
     out: dict[str, np.ndarray] = {}
-    for shard in sorted(set(weight_map.values())):
-        shard_path = os.path.join(directory, shard)
-        if not os.path.exists(shard_path):
-            raise CheckpointError(f"Shard {shard_path!r} listed in {index_path!r} does not exist")
+    for shard_path in sorted(set(weight_map.values())):
         out.update(_read_one(shard_path))
     missing = set(weight_map) - set(out)
     if missing:

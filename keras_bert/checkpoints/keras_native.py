@@ -10,19 +10,27 @@ by checkpoint name, so reading builds the keras_bert model and lets Keras load i
 
 A directory is read when it holds exactly one `*.keras` or `*.weights.h5` file
 (`model.keras` / `model.weights.h5` win). Needs TensorFlow/Keras.
+
+Checkpoint code never imports `keras_bert.models` (that would close an import cycle):
+model classes come from the Keras registry (`keras_bert>TFBertForMaskedLM`), where they
+register when `keras_bert.models` is imported, or as the `classes` argument.
 """
 
 from __future__ import annotations
 
 import glob
+import json
 import os
+import zipfile
 
 import numpy as np
 
-from keras_bert.checkpoints.hf_pytorch import CheckpointError
+from keras_bert.checkpoints.errors import CheckpointError
+from keras_bert.checkpoints.names import HEAD_CLASSES
 
 KERAS_MODEL = "model.keras"
 KERAS_WEIGHTS = "model.weights.h5"
+REGISTRY_PACKAGE = "keras_bert"
 
 
 def find_keras_native(directory: str) -> str | None:
@@ -56,11 +64,40 @@ def keras_class_from_groups(heads: set[str]) -> str:
     return "TFBertModel"
 
 
-def load_keras_native_model(path: str):
-    """The keras_bert model stored at `path` (a `.keras`/`.weights.h5` file or a directory)."""
+def registered_class(name: str, path: str, classes=None):
+    """The keras_bert model class `name` (`TFBertForMaskedLM`): from `classes` (a mapping
+    name -> class) when given, else from the Keras registry."""
+    if classes is not None and name in classes:
+        return classes[name]
     import keras
 
-    import keras_bert.models as models
+    cls = keras.saving.get_registered_object(f"{REGISTRY_PACKAGE}>{name}")
+    if cls is None:
+        raise CheckpointError(
+            f"Cannot read {path!r}: model class {name!r} is not registered with Keras as "
+            f"'{REGISTRY_PACKAGE}>{name}'; import keras_bert.models (or keras_bert) before loading Keras-native files"
+        )
+    return cls
+
+
+def _archive_class(path: str) -> str | None:
+    """The registered name (`keras_bert>TFBertModel`) of the model in a `.keras` archive."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None  # let Keras name the problem
+    return config.get("registered_name") if isinstance(config, dict) else None
+
+
+def load_keras_native_model(path: str, classes=None):
+    """The keras_bert model stored at `path` (a `.keras`/`.weights.h5` file or a directory).
+
+    `classes` optionally maps class names (`TFBertModel`) to classes; by default they come
+    from the Keras registry, so `keras_bert.models` must have been imported.
+    """
+    import keras
+
     from keras_bert.config import BertConfig
 
     path = os.fspath(path)
@@ -71,8 +108,16 @@ def load_keras_native_model(path: str):
         path = found
     try:
         if path.endswith(".keras"):
-            model = keras.saving.load_model(path, compile=False)
-            if not isinstance(model, models.TFBertPreTrainedModel):
+            registered = _archive_class(path)
+            package, _, name = (registered or "").partition(">")
+            if package != REGISTRY_PACKAGE:
+                raise CheckpointError(
+                    f"{path!r} holds a {registered or 'model of unknown class'}, not a keras_bert model"
+                )
+            cls = registered_class(name, path, classes)
+            custom = {registered: cls} if classes is not None else None
+            model = keras.saving.load_model(path, compile=False, custom_objects=custom)
+            if not hasattr(model, "hf_class_name"):
                 raise CheckpointError(f"{path!r} holds a {type(model).__name__}, not a keras_bert model")
             return model
         config_path = os.path.join(os.path.dirname(path) or ".", "config.json")
@@ -84,10 +129,9 @@ def load_keras_native_model(path: str):
             if config.architectures
             else keras_class_from_groups(_h5_heads(path))
         )
-        cls = getattr(models, name, None)
-        if cls is None:
+        if name.removeprefix("TF") not in HEAD_CLASSES:
             raise CheckpointError(f"{config_path!r}: unknown architecture {config.architectures[0]!r}")
-        model = cls(config)
+        model = registered_class(name, path, classes)(config)
         model.build()
         model.load_weights(path)
         return model
@@ -98,8 +142,11 @@ def load_keras_native_model(path: str):
         raise CheckpointError(f"Cannot read Keras weights {path!r}: {first}") from None
 
 
-def read_keras_native(path: str) -> dict[str, np.ndarray]:
-    """{canonical name: torch-layout array} of the Keras-native model at `path`."""
+def read_keras_native(path: str, classes=None) -> dict[str, np.ndarray]:
+    """{canonical name: torch-layout array} of what the Keras-native model at `path` would
+    write to a checkpoint (`names.checkpoint_state`: no tied aliases)."""
     from keras_bert.checkpoints.keras_weights import state_dict
+    from keras_bert.checkpoints.names import checkpoint_state
 
-    return state_dict(load_keras_native_model(path))
+    model = load_keras_native_model(path, classes)
+    return checkpoint_state(state_dict(model), model.config)

@@ -13,7 +13,12 @@ Variable names are those of google-research/bert `modeling.py` and `run_*.py`:
     cls/squad/output_weights / output_bias           run_squad.py head [2, H]
 
 Optimizer slots (`.../adam_m`, `.../adam_v`), `global_step` and other training state
-are skipped. Reading needs TensorFlow (`tf.train.load_checkpoint`).
+are skipped. The fixed names and skip patterns are the `TF1_*` tables in names.py.
+Reading needs TensorFlow (`tf.train.load_checkpoint`).
+
+Google's BERT has no untied MLM decoder (its output layer is always the word-embedding
+matrix), so a TF1 checkpoint never holds `cls.predictions.decoder.*`; and we write no TF1
+checkpoints: an untied model is saved as HF safetensors, tf_model.h5 or Keras native.
 """
 
 from __future__ import annotations
@@ -25,39 +30,22 @@ import re
 
 import numpy as np
 
-from keras_bert.checkpoints.hf_pytorch import CheckpointError
+from keras_bert.checkpoints import names as N
+from keras_bert.checkpoints.errors import CheckpointError
 
 logger = logging.getLogger("keras_bert")
-
-_SKIP = re.compile(r"(/adam_[mv]$|/Adam(_\d+)?$|^global_step$|^_CHECKPOINTABLE_OBJECT_GRAPH$|loss_scale|good_steps)")
-_FIXED = {
-    "cls/predictions/output_bias": "cls.predictions.bias",
-    "cls/seq_relationship/output_weights": "cls.seq_relationship.weight",
-    "cls/seq_relationship/output_bias": "cls.seq_relationship.bias",
-    "output_weights": "classifier.weight",
-    "output_bias": "classifier.bias",
-    "cls/squad/output_weights": "qa_outputs.weight",
-    "cls/squad/output_bias": "qa_outputs.bias",
-}
 
 
 def tf1_to_canonical(name: str) -> tuple[str | None, bool]:
     """Google name -> (canonical name, transpose?); (None, False) for training state."""
-    if _SKIP.search(name):
+    if N.TF1_SKIP.search(name):
         return None, False
-    if name in _FIXED:
-        return _FIXED[name], False
-    parts = name.split("/")
-    parts = [re.sub(r"^layer_(\d+)$", r"layer.\1", p) for p in parts]
-    last, transpose = parts[-1], False
-    if last.endswith("_embeddings") or last == "relative_positions_embeddings":
-        parts.append("weight")
-    elif last == "kernel":
-        parts[-1], transpose = "weight", True
-    elif last == "gamma":
-        parts[-1] = "weight"
-    elif last == "beta":
-        parts[-1] = "bias"
+    if name in N.TF1_FIXED:
+        return N.TF1_FIXED[name], False
+    parts = [N.TF1_LAYER_INDEX.sub(r"layer.\1", p) for p in name.split("/")]
+    if parts[-1].endswith(N.TF1_TABLE_SUFFIX):
+        return ".".join(parts + ["weight"]), False
+    parts[-1], transpose = N.TF1_LEAVES.get(parts[-1], (parts[-1], False))
     return ".".join(parts), transpose
 
 

@@ -17,33 +17,34 @@ Sharded (`tf_model-00001-of-00002.h5` + `tf_model.h5.index.json`): each shard ho
 datasets at the variable name without the model name (`bert/embeddings/...:0`), listed
 in the root attribute `layer_names`; the index maps full variable names to shards.
 
-TF names -> canonical: `layer_._3` -> `layer.3`, `X___cls` -> `cls`, `kernel` ->
-`weight` (transposed: Keras [in, out], torch [out, in]), `gamma`/`beta` ->
-`weight`/`bias`, `position_embeddings/embeddings` -> `position_embeddings.weight`.
+TF names -> canonical by the `TF_*` tables in names.py: `layer_._3` -> `layer.3`,
+`X___cls` -> `cls`, `kernel` -> `weight` (transposed: Keras [in, out], torch [out, in]),
+`gamma`/`beta` -> `weight`/`bias`, `position_embeddings/embeddings` -> `position_embeddings.weight`.
+An untied MLM decoder (transformers 5 `tie_word_embeddings=False`, which transformers 4.x TF
+never wrote) is `mlm___cls/predictions/decoder/kernel:0` [H, V] and `.../decoder/bias:0` [V].
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 
 import numpy as np
 
-from keras_bert.checkpoints.hf_pytorch import CheckpointError
+from keras_bert.checkpoints import names as N
+from keras_bert.checkpoints.errors import CheckpointError
+from keras_bert.checkpoints.shards import shard_files
 
 TF_WEIGHTS = "tf_model.h5"
 TF_INDEX = "tf_model.h5.index.json"
 # Keras 2 splits attributes above this size (HDF5 object header limit).
 _ATTR_LIMIT = 64512
-# Canonical top-level module -> the TF layer name transformers 4.x used.
-_TF_LAYER = {"predictions": "mlm___cls", "seq_relationship": "nsp___cls"}
 
 
 def to_snake_case(name: str) -> str:
     """Keras 2's default layer name for a class: `TFBertForMaskedLM` -> `tf_bert_for_masked_lm`."""
-    name = re.sub(r"(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
-    return re.sub(r"([a-z])([A-Z])", r"\1_\2", name).lower()
+    for pattern, replacement in N.TF_MODEL_NAME_RULES:
+        name = pattern.sub(replacement, name)
+    return name.lower()
 
 
 def tf_to_canonical(name: str) -> tuple[str, bool]:
@@ -51,19 +52,9 @@ def tf_to_canonical(name: str) -> tuple[str, bool]:
 
     `name` carries no model-name component. The flag says the array must be transposed.
     """
-    name = re.sub(r":\d+$", "", name)
-    parts = [re.sub(r"^[^/]*___", "", p) for p in name.split("/")]  # mlm___cls -> cls
-    parts = [re.sub(r"^layer_\._(\d+)$", r"layer.\1", p) for p in parts]
-    last = parts[-1]
-    transpose = False
-    if last == "kernel":
-        parts[-1], transpose = "weight", True
-    elif last == "gamma":
-        parts[-1] = "weight"
-    elif last == "beta":
-        parts[-1] = "bias"
-    elif last == "embeddings":
-        parts[-1] = "weight"
+    parts = [N.TF_SCOPE.sub("", p) for p in N.TF_VARIABLE_SUFFIX.sub("", name).split("/")]
+    parts = [N.TF_LAYER_INDEX.sub(r"layer.\1", p) for p in parts]
+    parts[-1], transpose = N.TF_LEAVES.get(parts[-1], (parts[-1], False))
     return ".".join(parts), transpose
 
 
@@ -74,19 +65,19 @@ def canonical_to_tf(name: str, value: np.ndarray) -> tuple[str, np.ndarray]:
     i = 0
     while i < len(parts):
         if parts[i] == "layer" and i + 1 < len(parts) and parts[i + 1].isdigit():
-            out.append(f"layer_._{parts[i + 1]}")
+            out.append(N.TF_LAYER_INDEX_FORMAT.format(parts[i + 1]))
             i += 2
             continue
         out.append(parts[i])
         i += 1
     if out[0] == "cls" and len(out) > 1:
-        out[0] = _TF_LAYER.get(out[1], "cls")
+        out[0] = N.TF_CLS_LAYERS.get(out[1], "cls")
     owner, last = out[-2] if len(out) > 1 else "", out[-1]
-    if owner == "LayerNorm":
-        out[-1] = {"weight": "gamma", "bias": "beta"}[last]
-    elif last == "weight" and owner == "word_embeddings":
+    if owner == N.TF_LAYERNORM:
+        out[-1] = N.TF_LAYERNORM_LEAVES[last]
+    elif last == "weight" and owner == N.TF_WORD_EMBEDDINGS:
         pass  # transformers 4.x: bert/embeddings/word_embeddings/weight:0
-    elif last == "weight" and (owner.endswith("_embeddings") or owner == "distance_embedding"):
+    elif last == "weight" and N.TF_TABLE_OWNERS.search(owner):
         out[-1] = "embeddings"
     elif last == "weight" and value.ndim == 2:
         out[-1] = "kernel"
@@ -165,7 +156,7 @@ def read_tf_h5(path: str) -> dict[str, np.ndarray]:
             raise CheckpointError(f"No {TF_WEIGHTS} or {TF_INDEX} in {path!r}")
     if path.endswith(".index.json"):
         tf_state = {}
-        for shard in _shards(path):
+        for shard in shard_files(path):
             tf_state.update(read_h5_file(shard))
     else:
         tf_state = read_h5_file(path)
@@ -174,20 +165,6 @@ def read_tf_h5(path: str) -> dict[str, np.ndarray]:
         name, transpose = tf_to_canonical(tf_name)
         out[name] = np.ascontiguousarray(value.T) if transpose and value.ndim == 2 else value
     return out
-
-
-def _shards(index_path: str) -> list[str]:
-    try:
-        with open(index_path, encoding="utf-8") as f:
-            weight_map = json.load(f)["weight_map"]
-    except (OSError, json.JSONDecodeError, KeyError, TypeError) as e:
-        raise CheckpointError(f"Bad shard index {index_path!r}: {e!r}") from None
-    directory = os.path.dirname(index_path)
-    shards = [os.path.join(directory, s) for s in sorted(set(weight_map.values()))]
-    for shard in shards:
-        if not os.path.exists(shard):
-            raise CheckpointError(f"Shard {shard!r} listed in {index_path!r} does not exist")
-    return shards
 
 
 # -- writing ---------------------------------------------------------------------------
@@ -203,13 +180,14 @@ def to_tf_layers(state: dict[str, np.ndarray], progress=None) -> dict[str, list[
 
 def write_tf_h5(state: dict[str, np.ndarray], path: str, model_name: str, progress=None):
     """Writes canonical `state` as one Keras 2 `save_weights` file, as transformers 4.x's
-    `TFBert*.save_pretrained` does. `model_name` is the TF model's name (`tf_bert_for_pre_training`)."""
+    `TFBert*.save_pretrained` does. `model_name` is the TF model's name (`tf_bert_for_pre_training`).
+
+    `state` is what the file holds (`names.checkpoint_state` of a model's state): tied
+    aliases are not written, an untied decoder is."""
     import h5py
 
     layers = to_tf_layers(state, progress)
-    order = [n for n in ("bert", "nsp___cls", "mlm___cls") if n in layers] + sorted(
-        n for n in layers if n not in ("bert", "nsp___cls", "mlm___cls")
-    )
+    order = [n for n in N.TF_LAYER_ORDER if n in layers] + sorted(n for n in layers if n not in N.TF_LAYER_ORDER)
     with h5py.File(path, "w") as f:
         write_attribute(f, "layer_names", order)
         f.attrs["backend"] = b"tensorflow"

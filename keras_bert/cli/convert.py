@@ -80,7 +80,7 @@ def _write(model, directory: str, to: str):
     from keras_bert.checkpoints.hf_pytorch import SAFE_WEIGHTS, write_safetensors
     from keras_bert.checkpoints.keras_native import KERAS_MODEL
     from keras_bert.checkpoints.keras_weights import state_dict
-    from keras_bert.checkpoints.names import TIED_DECODER_WEIGHT
+    from keras_bert.checkpoints.names import checkpoint_state
     from keras_bert.checkpoints.tf_h5 import TF_WEIGHTS, to_snake_case, write_tf_h5
 
     progress = _progress(f"converting to {to}")
@@ -89,8 +89,7 @@ def _write(model, directory: str, to: str):
         state = dict(progress(list(model.hf_state_dict().items())))
         write_safetensors(state, os.path.join(directory, SAFE_WEIGHTS))
     elif to == "tf-h5":
-        state = state_dict(model)
-        state.pop(TIED_DECODER_WEIGHT, None)
+        state = checkpoint_state(state_dict(model), model.config)
         write_tf_h5(state, os.path.join(directory, TF_WEIGHTS), to_snake_case("TF" + model.hf_class_name), progress)
     else:
         for _ in progress(list(model.hf_state_dict())):
@@ -162,6 +161,8 @@ def run_checkpoint(args) -> int:
     model = cls(src.config)
     model.build()
     info = load_state(model, src.state, source=args.src)
+    for name, why in info["ignored"].items():
+        print(f"note: {name} from {args.src!r} is not converted: {why}", file=sys.stderr)
     if info["missing_keys"]:
         print(
             f"warning: {len(info['missing_keys'])} weight(s) not in {args.src!r} are freshly initialized: "

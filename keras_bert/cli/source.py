@@ -88,13 +88,14 @@ def open_source(path) -> Source:
     path = os.fspath(path)
     fmt, resolved = detect_format(path)
     directory = path if os.path.isdir(path) else os.path.dirname(path) or "."
+    if fmt == "keras":
+        import keras_bert.models  # noqa: F401 - registers the model classes Keras-native files name
     if fmt == "keras" and resolved.endswith(".keras"):
         from keras_bert.checkpoints.keras_native import load_keras_native_model
         from keras_bert.checkpoints.keras_weights import state_dict
+        from keras_bert.checkpoints.names import checkpoint_state
 
         model = load_keras_native_model(resolved)
-        state = state_dict(model)
-        state.pop("cls.predictions.decoder.weight", None)  # the word embeddings, tied
-        return Source(path, fmt, model.config, state, directory)
+        return Source(path, fmt, model.config, checkpoint_state(state_dict(model), model.config), directory)
     config = _read_config(directory)
     return Source(path, fmt, config, load_checkpoint(path), directory)
