@@ -1,0 +1,128 @@
+"""Side-by-side benchmark: keras_bert (Keras 3 / TF) vs its PyTorch twin (and transformers).
+
+    python tools/benchmark.py [--quick] [--json OUT.json] [--classifier DIR] [--sections a,b,...]
+
+One process, one machine, the same weights in every framework, fp32, 2 threads each
+(TF intra/inter-op, torch.set_num_threads). Every point runs each implementation in
+turn (interleaved, rotating order), repeats that, and reports medians; speed ratios are
+medians of per-repeat paired ratios. The twin's SDPA vs eager ratio, about 1% apart at some
+points, gets its own A/B loop of single calls with a 95% bootstrap interval.
+glibc malloc is tuned for every framework alike (see environment.tune_malloc).
+
+Sections:
+  inference  tokens/s: TFBertModel (predict_fn, tf.function / XLA) vs twin SDPA / eager
+             (vs transformers BertModel SDPA when installed), BERT-base and MiniLM shapes
+  retrace    traces after warm-up across 20 calls of mixed batch sizes and lengths
+  training   sequence-classification step time, Keras train_step vs twin + AdamW
+  precision  bf16 (mixed_bfloat16) and int8 (model.quantize) speed and agreement vs fp32
+  input_checks  cost of the in-graph input validation (check_inputs on vs off), BERT-base 8x128
+  tokenizer  TFBertTokenizer vs BertTokenizerFast vs BertTokenizer, strings/s
+  serving    exported SavedModel latency, strings in vs token ids in
+The roofline is an fp32 matmul measured in the same run; each inference result is also
+given as a fraction of it, FLOPs counted from the config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import tempfile
+import time
+
+from . import environment, report
+
+# Section name -> module under benchmarking.sections (each has `run(context) -> rows`), in run order.
+SECTIONS = {
+    "inference": "inference",
+    "retrace": "retrace",
+    "training": "training",
+    "precision": "precision",
+    "input_checks": "input_checks",
+    "tokenizer": "tokenizer",
+    "serving": "serving",
+}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="small grid; finishes within 3 minutes")
+    parser.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="PATH",
+        help="print the results as JSON (or, with PATH, write them there besides the tables)",
+    )
+    parser.add_argument(
+        "--classifier", metavar="DIR", help="a TFBertForSequenceClassification checkpoint for argmax agreement"
+    )
+    parser.add_argument("--sentences", metavar="FILE", help="held-out sentences (one per line) for --classifier")
+    parser.add_argument(
+        "--default-malloc",
+        action="store_true",
+        help="keep glibc's malloc defaults (see tune_malloc); the default run tunes them",
+    )
+    parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated subset of the sections")
+    args = parser.parse_args(argv)
+    args.sections = selected_sections(args.sections, parser)
+    return args
+
+
+def selected_sections(text, parser=None):
+    """The names in `text` (comma-separated) in run order; an unknown name is an error naming it."""
+    names = [s.strip() for s in text.split(",") if s.strip()]
+    unknown = [s for s in names if s not in SECTIONS]
+    if unknown:
+        message = (
+            f"--sections: unknown section(s) {', '.join(map(repr, unknown))}; expected some of {', '.join(SECTIONS)}"
+        )
+        if parser is None:
+            raise ValueError(message)
+        parser.error(message)
+    return [s for s in SECTIONS if s in names]
+
+
+def run_sections(names, context, log=None):
+    """{name: rows} from each section module's `run(context)`, in the order given."""
+    results = {}
+    for name in names:
+        module = importlib.import_module(f"{__package__}.sections.{SECTIONS[name]}")
+        results[name] = module.run(context)
+        if log:
+            log(f"{name} done")
+    return results
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    environment.set_environment()  # before TensorFlow or torch load (the sections import them)
+    from .roofline import matmul_roofline
+    from .sections import Context
+
+    started = time.perf_counter()
+
+    def log(message):
+        print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
+
+    malloc = environment.configure_process(args.default_malloc)
+    results = {"machine": environment.describe_machine(malloc), "quick": args.quick}
+    with tempfile.TemporaryDirectory() as workdir:
+        results["roofline"] = matmul_roofline(args.quick)
+        roof = results["roofline"]["float32"]["roofline_gflops"]
+        log(f"roofline fp32 {roof:.1f} GFLOP/s")
+        context = Context(args.quick, workdir, roof, args.classifier, args.sentences)
+        results.update(run_sections(args.sections, context, log))
+    results["machine"]["load_average_end"] = environment.load_average()
+    results["acceptance"] = report.acceptance(results)
+    results["wall_s"] = round(time.perf_counter() - started, 1)
+    if args.json == "-":
+        print(json.dumps(results, indent=2, default=str))
+        return results
+    print(report.render(results))
+    print(f"Wall time: {results['wall_s']} s")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2, default=str)
+    return results

@@ -1,0 +1,131 @@
+"""(c') bf16 (mixed_bfloat16) and int8 (model.quantize) inference: speed and agreement with fp32.
+
+Agreement is measured where users feel it: cosine of MiniLM sentence embeddings (masked mean
+pooling, as sentence-transformers does) and argmax agreement of a classifier (a fine-tuned one
+with --classifier, else MiniLM with a fixed random 3-way head).
+"""
+
+from __future__ import annotations
+
+import statistics
+
+import numpy as np
+
+from .. import timing
+from ..workload import random_batch, tokens_per_second
+
+CHUNK = 32  # sentences per call
+
+
+def sentences(n):
+    words = (
+        "the a model of language understanding is trained on large text corpora and fine tuned for "
+        "classification retrieval question answering sentiment movie review terrible wonderful boring "
+        "exciting weather today tomorrow rain sunny city travel music food restaurant price cheap "
+        "expensive friendly service slow fast computer software bug release performance"
+    ).split()
+    rng = np.random.default_rng(7)
+    return [" ".join(rng.choice(words, rng.integers(5, 30))).capitalize() + "." for _ in range(n)]
+
+
+def tokenize(path, texts, length=128):
+    from keras_bert.tokenization import BertTokenizerFast
+
+    tok = BertTokenizerFast.from_pretrained(path)
+    enc = tok(texts, padding="max_length", truncation=True, max_length=length)
+    return {k: np.asarray(enc[k], "int32") for k in ("input_ids", "attention_mask", "token_type_ids")}
+
+
+def variants(builder):
+    """fp32, mixed_bfloat16 and int8 instances of one model (same weights)."""
+    import keras
+
+    out = {"fp32": builder()}
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        out["bf16 (mixed_bfloat16)"] = builder()
+    finally:
+        keras.config.set_dtype_policy(previous)
+    q = builder()
+    q.quantize("int8")
+    out["int8 (model.quantize)"] = q
+    return out
+
+
+def _chunks(enc, n):
+    for s in range(0, n, CHUNK):
+        yield s, enc["input_ids"][s : s + CHUNK], enc["attention_mask"][s : s + CHUNK]
+
+
+def run(context):
+    import keras
+    import tensorflow as tf
+
+    import keras_bert
+
+    ckpts = context.checkpoints
+    rows = []
+    path = ckpts["minilm"]
+    texts = sentences(32 if context.quick else 256)
+    enc = tokenize(path, texts)
+    models = variants(lambda: keras_bert.TFBertModel.from_pretrained(path))
+    fns = {k: keras_bert.predict_fn(m, outputs=["last_hidden_state"]) for k, m in models.items()}
+    emb = {}
+    for k, fn in fns.items():
+        pooled = []
+        for s, ids, mask in _chunks(enc, len(texts)):
+            h = np.asarray(tf.cast(fn(ids, mask)["last_hidden_state"], tf.float32))
+            m = enc["attention_mask"][s : s + CHUNK, :, None].astype("float32")
+            pooled.append((h * m).sum(1) / m.sum(1))
+        emb[k] = np.concatenate(pooled)
+    ref = emb["fp32"] / np.linalg.norm(emb["fp32"], axis=1, keepdims=True)
+    speed_points = [("minilm", 8 if context.quick else 32, 128)] + ([] if context.quick else [("bert-base", 8, 128)])
+    speeds = {}
+    for model_name, b, t in speed_points:
+        if model_name == "minilm":
+            vfns = fns
+        else:
+            vmodels = variants(lambda p=ckpts[model_name]: keras_bert.TFBertModel.from_pretrained(p))
+            vfns = {k: keras_bert.predict_fn(m, outputs=["last_hidden_state"]) for k, m in vmodels.items()}
+        impls = {k: (lambda i, m, fn=fn: fn(i, m)["last_hidden_state"].numpy()) for k, fn in vfns.items()}
+        times = timing.interleaved(impls, lambda b=b, t=t: random_batch(b, t, 30000), 2 if context.quick else 3)
+        speeds[model_name] = {
+            k: (tokens_per_second(b, t, statistics.median(v)), timing.paired_ratio(times, k, "fp32"))
+            for k, v in times.items()
+        }
+    for k in models:
+        e = emb[k] / np.linalg.norm(emb[k], axis=1, keepdims=True)
+        cos = (e * ref).sum(1)
+        row = dict(variant=k, cosine_mean=round(float(cos.mean()), 5), cosine_min=round(float(cos.min()), 5))
+        for model_name, b, t in speed_points:
+            row[f"{model_name} {b}x{t} tok/s"] = round(speeds[model_name][k][0], 1)
+            row[f"{model_name} speedup"] = round(speeds[model_name][k][1], 2)
+        rows.append(row)
+
+    # Classifier argmax agreement.
+    if context.classifier:
+        cls_path, cls_label = context.classifier, context.classifier
+        if context.sentences:
+            with open(context.sentences, encoding="utf-8") as f:
+                texts = [line.strip() for line in f if line.strip()]
+    else:
+        cls_path, cls_label = path, "MiniLM + fixed random 3-way head (seed 0)"
+    enc = tokenize(cls_path, texts)
+
+    def build_cls():
+        keras.utils.set_random_seed(0)
+        if context.classifier:
+            return keras_bert.TFBertForSequenceClassification.from_pretrained(cls_path)
+        return keras_bert.TFBertForSequenceClassification.from_pretrained(cls_path, num_labels=3)
+
+    preds = {}
+    for k, m in variants(build_cls).items():
+        fn = keras_bert.predict_fn(m, outputs=["logits"])
+        logits = [np.asarray(tf.cast(fn(ids, mask)["logits"], tf.float32)) for _, ids, mask in _chunks(enc, len(texts))]
+        preds[k] = np.concatenate(logits).argmax(-1)
+    for row in rows:
+        row["classifier"] = cls_label
+        row["argmax_agreement"] = round(float((preds[row["variant"]] == preds["fp32"]).mean()), 4)
+        row["sentences"] = len(texts)
+    return rows
