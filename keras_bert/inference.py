@@ -1,23 +1,78 @@
 """Retrace-free compiled inference for any keras_bert model.
 
 A plain `tf.function(model)` traces again for every new batch size and length. `predict_fn`
-wraps the model in one `tf.function` whose input signature has `None` batch and length
-dimensions, so it is traced once and then serves every shape:
+wraps the model in `tf.function`s whose input signatures have `None` batch and length
+dimensions, so each is traced once and then serves every shape:
 
     >>> fn = keras_bert.predict_fn(model)                   # graph mode, one trace
     >>> out = fn(input_ids=ids, attention_mask=mask)        # dict of output tensors
     >>> fn.tracing_count                                     # 1, whatever shapes follow
 
+Inputs are `(B, T)`, or `(B, C, T)` for a model whose class sets `input_rank = 3` (multiple
+choice). Ids, masks and token types must be integers (masks may be bool); anything else, and
+shapes that disagree, is an error naming the input, never a silent cast.
+
+Decoders (`config.is_decoder`) also take `past_key_values`, `encoder_hidden_states` and
+`encoder_attention_mask`, and return `past_key_values` when `config.use_cache`; feed them back
+for incremental decoding. One function is traced per call structure, at most one each for:
+no cache / a self-attention cache (2 tensors per layer) / a self + cross cache (4 per layer),
+with or without `encoder_hidden_states`; never one per length or batch size.
+
 With `jit_compile=True` XLA still compiles once per distinct shape (the tf.function is
-not traced again); `pad_to_multiple_of=64` pads the length to buckets so the number of
-XLA programs stays small, and slices token-level outputs back to the caller's length.
+not traced again); `pad_to_multiple_of=64` pads the last (length) axis to buckets so the
+number of XLA programs stays small, and slices token-level outputs (and the new cache
+entries) back to the caller's length. Padding at the end is exact: padded keys are masked
+out, and a decoder's causal mask keeps them from the real positions.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import tensorflow as tf
 
 ID_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+CACHE = "past_key_values"
+
+
+def _integer_tensor(name: str, value, allow_bool: bool = False) -> tf.Tensor:
+    """`value` as int32; a non-integer dtype is a TypeError naming `name` (no silent 1.7 -> 1)."""
+    if not tf.is_tensor(value):
+        value = np.asarray(value)
+    try:
+        dtype = tf.as_dtype(value.dtype)
+    except TypeError:
+        dtype = None
+    if dtype is not None and dtype.is_bool and allow_bool:
+        return tf.cast(value, tf.int32)
+    if dtype is None or not dtype.is_integer:
+        allowed = "integers or booleans" if allow_bool else "integers"
+        raise TypeError(f"{name} must hold {allowed}, got dtype {getattr(value.dtype, 'name', value.dtype)}")
+    # Saturating: an int64 id beyond int32 becomes INT32_MAX (rejected by the vocabulary check)
+    # instead of wrapping to a valid id.
+    return tf.saturate_cast(value, tf.int32)
+
+
+def _float_tensor(name: str, value, dtype) -> tf.Tensor:
+    value = tf.convert_to_tensor(value)
+    if not value.dtype.is_floating:
+        raise TypeError(f"{name} must hold floats, got dtype {value.dtype.name}")
+    return tf.cast(value, dtype)
+
+
+def input_rank(model) -> int:
+    """Rank of the model's `input_ids`: 2 for (B, T), 3 for multiple choice's (B, C, T).
+
+    Contract with the model classes: a class attribute `input_rank`, else the `input_rank` of the
+    class's `spec` (`keras_bert.contract.HeadSpec`), else 2.
+    """
+    rank = getattr(model, "input_rank", None)
+    if rank is None:
+        rank = getattr(getattr(model, "spec", None), "input_rank", 2)
+    return int(rank)
+
+
+def _shape(x) -> tuple:
+    return tuple(x.shape.as_list())
 
 
 class PredictFunction:
@@ -32,58 +87,196 @@ class PredictFunction:
         self.outputs = tuple(outputs) if outputs is not None else None
         self.jit_compile = jit_compile
         self.pad_to_multiple_of = pad_to_multiple_of
-        self._token_level = set()
-        spec = tf.TensorSpec([None, None], tf.int32)  # (B, T), any batch size and length
+        config = model.config
+        self.input_rank = input_rank(model)
+        self.is_decoder = bool(getattr(config, "is_decoder", False))
+        self.use_cache = self.is_decoder and bool(getattr(config, "use_cache", True))
+        self.cross_attention = self.is_decoder and bool(getattr(config, "add_cross_attention", False))
+        self._config = config
+        self._compute_dtype = tf.as_dtype(model.dtype_policy.compute_dtype)
+        self._functions = {}  # (tensors per cached layer or 0, with encoder_hidden_states) -> tf.function
+        self._token_level = {}  # same key -> names of outputs whose last input axis is the length
 
-        def forward(input_ids, attention_mask, token_type_ids):
+    @property
+    def tracing_count(self) -> int:
+        """How many times a graph was traced: 1 per call structure used, whatever the shapes."""
+        return sum(fn.experimental_get_tracing_count() for fn in self._functions.values())
+
+    # -- tracing ------------------------------------------------------------------------
+    def _function(self, cached: int, cross: bool):
+        key = (cached, cross)
+        if key in self._functions:
+            return self._functions[key]
+        c = self._config
+        ids = tf.TensorSpec([None] * self.input_rank, tf.int32)  # (B, T) or (B, C, T)
+        signature = [ids, ids, ids]
+        if cached:
+            head_dim = c.hidden_size // c.num_attention_heads
+            kv = tf.TensorSpec([None, c.num_attention_heads, None, head_dim], self._compute_dtype)  # (B, N, S, D)
+            signature.append(tuple(tuple(kv for _ in range(cached)) for _ in range(c.num_hidden_layers)))
+        if cross:
+            signature.append(tf.TensorSpec([None, None, c.hidden_size], self._compute_dtype))  # (B, S_enc, H)
+            signature.append(tf.TensorSpec([None, None], tf.int32))  # (B, S_enc)
+        model, rank = self.model, self.input_rank
+
+        def forward(input_ids, attention_mask, token_type_ids, *extra):
+            extra = list(extra)
+            kwargs = {}
+            if cached:
+                kwargs[CACHE] = extra.pop(0)
+            if cross:
+                kwargs["encoder_hidden_states"], kwargs["encoder_attention_mask"] = extra
+            if self.is_decoder:
+                kwargs["use_cache"] = self.use_cache
             out = model(
                 input_ids=input_ids,
                 attention_mask=attention_mask,
                 token_type_ids=token_type_ids,
                 training=False,
+                **kwargs,
             )
-            names = self.outputs or [k for k, v in out.items() if v is not None and not isinstance(v, tuple)]
+            if self.outputs is not None:
+                missing = [name for name in self.outputs if out.get(name) is None]
+                if missing:
+                    raise ValueError(
+                        f"{type(model).__name__} has no output(s) {missing}; it returns {sorted(out.keys())}"
+                    )
+                names = self.outputs
+            else:
+                names = [k for k, v in out.items() if v is not None and (k == CACHE or not isinstance(v, tuple))]
             out = {name: out[name] for name in names}
-            # Token-level outputs are the ones whose dimension 1 is the (unknown) length.
-            self._token_level = {k for k, v in out.items() if v.shape.rank >= 2 and v.shape[1] is None}
+            # Token-level outputs: those whose axis `rank - 1` is the (unknown) length, e.g. (B, T, V)
+            # for rank-2 inputs; multiple choice logits (B, C) have no such axis.
+            self._token_level[key] = {
+                k
+                for k, v in out.items()
+                if k != CACHE and v.shape.rank is not None and v.shape.rank >= rank and v.shape[rank - 1] is None
+            }
             return out
 
-        self._fn = tf.function(
-            forward,
-            input_signature=[spec, spec, spec],
-            jit_compile=jit_compile,
-        )
+        fn = tf.function(forward, input_signature=signature, jit_compile=self.jit_compile)
+        self._functions[key] = fn
+        return fn
 
-    @property
-    def tracing_count(self) -> int:
-        """How many times the graph was traced (stays 1 after the first call)."""
-        return self._fn.experimental_get_tracing_count()
+    # -- calling ------------------------------------------------------------------------
+    def _check_cache(self, past_key_values):
+        c = self._config
+        if not self.is_decoder:
+            raise ValueError(f"past_key_values were given but {type(self.model).__name__} is not a decoder")
+        past = tuple(tuple(_float_tensor(CACHE, t, self._compute_dtype) for t in layer) for layer in past_key_values)
+        sizes = {len(layer) for layer in past}
+        if len(past) != c.num_hidden_layers or len(sizes) != 1 or sizes.pop() not in (2, 4):
+            raise ValueError(
+                f"past_key_values must hold num_hidden_layers={c.num_hidden_layers} entries of 2 (self-attention) "
+                f"or 4 (plus cross-attention) tensors, got {len(past)} entries of sizes {[len(x) for x in past]}"
+            )
+        return past
 
-    def __call__(self, input_ids, attention_mask=None, token_type_ids=None):
-        input_ids = tf.cast(tf.convert_to_tensor(input_ids), tf.int32)  # (B, T)
-        attention_mask = tf.ones_like(input_ids) if attention_mask is None else tf.cast(attention_mask, tf.int32)
-        token_type_ids = tf.zeros_like(input_ids) if token_type_ids is None else tf.cast(token_type_ids, tf.int32)
-        length = int(input_ids.shape[1])
+    def _pad(self, x, amount):
+        return tf.pad(x, [[0, 0]] * (x.shape.rank - 1) + [[0, amount]])  # the last (length) axis
+
+    def __call__(
+        self,
+        input_ids,
+        attention_mask=None,
+        token_type_ids=None,
+        past_key_values=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+    ):
+        input_ids = _integer_tensor("input_ids", input_ids)
+        shape = _shape(input_ids)
+        if len(shape) != self.input_rank:
+            expected = "(batch, choices, length)" if self.input_rank == 3 else "(batch, length)"
+            raise ValueError(
+                f"input_ids must have rank {self.input_rank} {expected} for {type(self.model).__name__}, got shape {shape}"
+            )
+        past = self._check_cache(past_key_values) if past_key_values is not None else None
+        past_length = int(past[0][0].shape[2]) if past is not None else 0
+        mask_shape = shape[:-1] + (past_length + shape[-1],)  # covers past + new tokens
+        if attention_mask is None:
+            attention_mask = tf.ones(mask_shape, tf.int32)
+        else:
+            attention_mask = _integer_tensor("attention_mask", attention_mask, allow_bool=True)
+            if _shape(attention_mask) != mask_shape:
+                note = f" (past length {past_length} + new tokens)" if past is not None else ""
+                raise ValueError(
+                    f"attention_mask has shape {_shape(attention_mask)} but input_ids has shape {shape}; "
+                    f"expected {mask_shape}{note}"
+                )
+        if token_type_ids is None:
+            token_type_ids = tf.zeros_like(input_ids)
+        else:
+            token_type_ids = _integer_tensor("token_type_ids", token_type_ids)
+            if _shape(token_type_ids) != shape:
+                raise ValueError(
+                    f"token_type_ids has shape {_shape(token_type_ids)} but input_ids has shape {shape}; they must match"
+                )
+        extra = [past] if past is not None else []
+        cross = encoder_hidden_states is not None and self.is_decoder  # an encoder ignores them, as transformers
+        if cross:
+            if not self.cross_attention:
+                raise ValueError(
+                    "encoder_hidden_states were given but the decoder has no cross-attention "
+                    "(build it with add_cross_attention=True)"
+                )
+            encoder_hidden_states = _float_tensor("encoder_hidden_states", encoder_hidden_states, self._compute_dtype)
+            encoder_shape = _shape(encoder_hidden_states)
+            if encoder_attention_mask is None:
+                encoder_attention_mask = tf.ones(encoder_shape[:2], tf.int32)
+            else:
+                encoder_attention_mask = _integer_tensor(
+                    "encoder_attention_mask", encoder_attention_mask, allow_bool=True
+                )
+                if _shape(encoder_attention_mask) != encoder_shape[:2]:
+                    raise ValueError(
+                        f"encoder_attention_mask has shape {_shape(encoder_attention_mask)} but "
+                        f"encoder_hidden_states has shape {encoder_shape}; expected {encoder_shape[:2]}"
+                    )
+            extra += [encoder_hidden_states, encoder_attention_mask]
+        elif past is not None and len(past[0]) == 4:
+            raise ValueError("past_key_values hold cross-attention entries: pass encoder_hidden_states again")
+
+        length = shape[-1]
+        padded = length
         if self.pad_to_multiple_of:
             padded = -(-length // self.pad_to_multiple_of) * self.pad_to_multiple_of
             if padded != length:
-                pad = [[0, 0], [0, padded - length]]
-                input_ids = tf.pad(input_ids, pad)
-                attention_mask = tf.pad(attention_mask, pad)  # padded keys are masked out
-                token_type_ids = tf.pad(token_type_ids, pad)
-        out = self._fn(input_ids, attention_mask, token_type_ids)
-        if self.pad_to_multiple_of and int(input_ids.shape[1]) != length:
-            # Token-level outputs (B, T_padded, ...) go back to the caller's length.
-            out = {k: v[:, :length] if k in self._token_level else v for k, v in out.items()}
+                input_ids = self._pad(input_ids, padded - length)
+                attention_mask = self._pad(attention_mask, padded - length)  # padded keys are masked out
+                token_type_ids = self._pad(token_type_ids, padded - length)
+        key = (len(past[0]) if past is not None else 0, cross)
+        out = self._function(*key)(input_ids, attention_mask, token_type_ids, *extra)
+        if padded != length:
+            out = self._unpad(out, self._token_level[key], length, past_length)
         return out
+
+    def _unpad(self, out: dict, token_level: set, length: int, past_length: int) -> dict:
+        """Token-level outputs (..., T_padded, ...) and the new self-attention cache entries
+        (B, N, past + T_padded, D) go back to the caller's length; cross-attention entries
+        (encoder length) and sequence-level outputs are left as they are."""
+        axis = self.input_rank - 1
+        trimmed = {}
+        for name, value in out.items():
+            if name == CACHE:
+                keep = past_length + length
+                value = tuple(tuple(t[:, :, :keep] if i < 2 else t for i, t in enumerate(layer)) for layer in value)
+            elif name in token_level:
+                value = tf.gather(value, tf.range(length), axis=axis)
+            trimmed[name] = value
+        return trimmed
 
 
 def predict_fn(model, outputs=None, jit_compile=False, pad_to_multiple_of=None) -> PredictFunction:
     """A compiled inference function for `model` that never retraces for new shapes.
 
+    `fn(input_ids, attention_mask=None, token_type_ids=None, past_key_values=None,
+    encoder_hidden_states=None, encoder_attention_mask=None)` returns a dict of tensors.
+
     Args:
-        model: any keras_bert model (`TFBertModel`, a head, ...).
-        outputs: names of the output-record fields to return (default: every tensor field).
+        model: any keras_bert model (`TFBertModel`, any of the eight heads).
+        outputs: names of the output-record fields to return (default: every tensor field,
+            plus `past_key_values` for a decoder with `use_cache`).
         jit_compile: compile with XLA (one XLA program per distinct input shape).
         pad_to_multiple_of: pad the length up to a multiple of this (length buckets), which
             bounds the number of XLA programs; outputs are sliced back to the input length.
