@@ -5,6 +5,8 @@ Labels equal to -100 are ignored; a mean is taken over the labels that count.
 
 from keras import ops
 
+from keras_bert.contract import infer_problem_type
+
 IGNORE_INDEX = -100
 
 
@@ -68,18 +70,9 @@ def binary_cross_entropy_with_logits(labels, logits):
     return ops.mean(ops.relu(logits) - logits * labels + ops.log1p(ops.exp(-ops.abs(logits))))
 
 
-def infer_problem_type(num_labels, labels):
-    """HF's rule when `problem_type` is unset: 1 label -> regression; integer labels ->
-    single-label classification; otherwise multi-label."""
-    if num_labels == 1:
-        return "regression"
-    if "int" in str(labels.dtype):
-        return "single_label_classification"
-    return "multi_label_classification"
-
-
 def sequence_classification_loss(labels, logits, problem_type, num_labels):
-    problem_type = problem_type or infer_problem_type(num_labels, labels)
+    labels = ops.convert_to_tensor(labels)
+    problem_type = problem_type or infer_problem_type(num_labels, labels.dtype)
     if problem_type == "regression":
         return mse(labels, logits)
     if problem_type == "single_label_classification":

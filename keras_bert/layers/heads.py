@@ -5,7 +5,7 @@ import keras
 from keras import ops
 
 from keras_bert.layers.activations import get_activation
-from keras_bert.layers.common import ConfigLayer
+from keras_bert.layers.common import ConfigLayer, replace_weight
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
@@ -30,23 +30,43 @@ class TFBertPredictionHeadTransform(ConfigLayer):
 
 @keras.saving.register_keras_serializable(package="keras_bert")
 class TFBertLMPredictionHead(ConfigLayer):
-    """Vocabulary logits. The decoder matrix is the word-embedding variable, passed at call
-    time so there is one variable, not a copy; the output bias is this layer's own."""
+    """Vocabulary logits. Tied (`config.tie_word_embeddings`, the default): the decoder matrix is
+    the word-embedding variable, passed at call time so there is one variable, not a copy, and
+    the output bias is this layer's `bias` (`cls.predictions.bias`). Untied: a Dense layer
+    `decoder` holds its own matrix and bias (`cls.predictions.decoder.{weight,bias}`), as in
+    transformers 5."""
 
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
         self.transform = self.sub(TFBertPredictionHeadTransform, self.config, name="transform")
+        self.tied = self.config.tie_word_embeddings
+        if not self.tied:
+            self.decoder = self.make_dense(self.config.vocab_size, "decoder")
 
     def build(self, input_shape=None):
         self.transform.build()
-        self.bias = self.add_weight(name="bias", shape=(self.config.vocab_size,), initializer="zeros")
+        if self.tied:
+            self.bias = self.add_weight(name="bias", shape=(self.config.vocab_size,), initializer="zeros")
+        else:
+            self.decoder.build((None, self.config.hidden_size))
         self.built = True
 
     def call(self, hidden_states, word_embeddings):
         """hidden_states (B, T, H), word_embeddings (V, H) -> logits (B, T, V)."""
         x = self.transform(hidden_states)
+        if not self.tied:
+            return self.decoder(x)
         logits = ops.matmul(x, ops.transpose(ops.cast(word_embeddings, x.dtype)))
         return logits + ops.cast(self.bias, x.dtype)
+
+    def resize(self, rows: int, resized):
+        """New vocabulary size; `resized(variable, axis, normal)` gives the new array."""
+        if self.tied:
+            replace_weight(self, "bias", resized(self.bias, 0, False))
+            return
+        replace_weight(self.decoder, "_kernel", resized(self.decoder.kernel, 1, True))  # (H, V)
+        replace_weight(self.decoder, "bias", resized(self.decoder.bias, 0, False))
+        self.decoder.units = rows
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")

@@ -2,6 +2,7 @@
 
 import keras
 
+from keras_bert.contract import HEADS
 from keras_bert.models.base import TFBertPreTrainedModel
 
 
@@ -18,7 +19,7 @@ class TFBertModel(TFBertPreTrainedModel):
         >>> out.last_hidden_state, out["pooler_output"], out[0]
     """
 
-    hf_class_name = "BertModel"
+    spec = HEADS["BertModel"]
 
     def __init__(self, config, add_pooling_layer=True, **kwargs):
         self.add_pooling_layer = add_pooling_layer

@@ -3,6 +3,7 @@
 import keras
 
 from keras_bert import losses, outputs
+from keras_bert.contract import HEADS
 from keras_bert.layers.heads import TFBertClsHeads
 from keras_bert.models.base import TFBertPreTrainedModel
 
@@ -10,12 +11,10 @@ from keras_bert.models.base import TFBertPreTrainedModel
 class _ClsModel(TFBertPreTrainedModel):
     """A model whose head is HF's `cls` module (MLM and/or NSP)."""
 
-    mlm = True
-    nsp = True
-
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
-        self.cls = TFBertClsHeads(self.config, mlm=self.mlm, nsp=self.nsp, name="cls", dtype=self.dtype_policy)
+        spec = self.spec
+        self.cls = TFBertClsHeads(self.config, mlm=spec.mlm, nsp=spec.nsp, name="cls", dtype=self.dtype_policy)
 
     def heads(self, encoded):
         """(MLM logits (B, T, V) or None, NSP logits (B, 2) or None)."""
@@ -25,11 +24,9 @@ class _ClsModel(TFBertPreTrainedModel):
 @keras.saving.register_keras_serializable(package="keras_bert")
 class TFBertForPreTraining(_ClsModel):
     """MLM + NSP. Labels: `labels` (B, T) with -100 for unmasked tokens, `next_sentence_label` (B,).
-    The loss is the sum of the MLM and NSP losses (of whichever labels are given)."""
+    The loss is the sum of the MLM and NSP losses; as in transformers it needs both label sets."""
 
-    hf_class_name = "BertForPreTraining"
-    label_names = ("labels", "next_sentence_label")
-    logit_names = ("prediction_logits", "seq_relationship_logits")
+    spec = HEADS["BertForPreTraining"]
 
     def forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)
@@ -42,24 +39,15 @@ class TFBertForPreTraining(_ClsModel):
         )
 
     def head_loss(self, labels, out):
-        total = 0.0
-        if "labels" in labels:
-            total = total + losses.masked_cross_entropy(labels["labels"], out.prediction_logits)
-        if "next_sentence_label" in labels:
-            total = total + losses.masked_cross_entropy(labels["next_sentence_label"], out.seq_relationship_logits)
-        return total
+        mlm = losses.masked_cross_entropy(labels["labels"], out.prediction_logits)
+        return mlm + losses.masked_cross_entropy(labels["next_sentence_label"], out.seq_relationship_logits)
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
 class TFBertForMaskedLM(_ClsModel):
     """Masked-LM logits (B, T, V); no pooler. Labels (B, T), -100 where not masked."""
 
-    hf_class_name = "BertForMaskedLM"
-    add_pooling_layer = False
-    nsp = False
-    label_names = ("labels",)
-    logit_names = ("logits",)
-    token_level_labels = True
+    spec = HEADS["BertForMaskedLM"]
 
     def forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)
@@ -81,11 +69,7 @@ class TFBertLMHeadModel(_ClsModel):
     Cache format: a tuple over layers of `(k, v)` or `(k, v, cross_k, cross_v)`, each
     (B, num_heads, length, head_dim)."""
 
-    hf_class_name = "BertLMHeadModel"
-    add_pooling_layer = False
-    nsp = False
-    label_names = ("labels",)
-    logit_names = ("logits",)
+    spec = HEADS["BertLMHeadModel"]
 
     def forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)
@@ -106,10 +90,7 @@ class TFBertLMHeadModel(_ClsModel):
 class TFBertForNextSentencePrediction(_ClsModel):
     """Is sentence B the continuation of A? Logits (B, 2); labels (B,) with 0 = continuation."""
 
-    hf_class_name = "BertForNextSentencePrediction"
-    mlm = False
-    label_names = ("labels",)
-    logit_names = ("logits",)
+    spec = HEADS["BertForNextSentencePrediction"]
 
     def forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)

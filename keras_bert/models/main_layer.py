@@ -3,6 +3,7 @@
 import keras
 from keras import ops
 
+from keras_bert.contract import cross_attention_inputs
 from keras_bert.layers.common import ConfigLayer
 from keras_bert.layers.embeddings import TFBertEmbeddings
 from keras_bert.layers.encoder import TFBertEncoder, TFBertPooler
@@ -103,6 +104,9 @@ class TFBertMainLayer(ConfigLayer):
             mask = additive_mask(causal_mask(attention_mask, length, past_length))
         else:
             mask = additive_mask(attention_mask)
+        encoder_hidden_states, encoder_attention_mask = cross_attention_inputs(
+            c, encoder_hidden_states, encoder_attention_mask
+        )
         cross_mask = None
         if encoder_hidden_states is not None:
             if encoder_attention_mask is None:

@@ -3,7 +3,8 @@
 import keras
 from keras import ops
 
-from keras_bert import losses, outputs
+from keras_bert import contract, losses, outputs
+from keras_bert.contract import HEADS
 from keras_bert.layers.common import initializer
 from keras_bert.models.base import TFBertPreTrainedModel
 
@@ -12,8 +13,6 @@ class _ClassifierModel(TFBertPreTrainedModel):
     """dropout -> Dense named `classifier` (or `qa_outputs`) on the encoder output."""
 
     head_name = "classifier"
-    label_names = ("labels",)
-    logit_names = ("logits",)
 
     def head_units(self) -> int:
         return self.config.num_labels
@@ -39,7 +38,7 @@ class TFBertForSequenceClassification(_ClassifierModel):
     regression (MSE), single_label_classification (CE), multi_label_classification (BCE);
     inferred as HF does when unset."""
 
-    hf_class_name = "BertForSequenceClassification"
+    spec = HEADS["BertForSequenceClassification"]
 
     def forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)
@@ -49,16 +48,17 @@ class TFBertForSequenceClassification(_ClassifierModel):
         )
 
     def head_loss(self, labels, out):
-        return losses.sequence_classification_loss(
-            labels["labels"], out.logits, self.config.problem_type, self.config.num_labels
-        )
+        c = self.config
+        if c.problem_type is None:  # transformers records the inferred type in the config
+            c.problem_type = contract.infer_problem_type(c.num_labels, ops.convert_to_tensor(labels["labels"]).dtype)
+        return losses.sequence_classification_loss(labels["labels"], out.logits, c.problem_type, c.num_labels)
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
 class TFBertForMultipleChoice(_ClassifierModel):
     """Inputs (B, C, T): each choice is encoded as its own sequence; logits (B, C); labels (B,)."""
 
-    hf_class_name = "BertForMultipleChoice"
+    spec = HEADS["BertForMultipleChoice"]
 
     def head_units(self) -> int:
         return 1
@@ -86,9 +86,7 @@ class TFBertForMultipleChoice(_ClassifierModel):
 class TFBertForTokenClassification(_ClassifierModel):
     """Logits (B, T, num_labels); no pooler. Labels (B, T), -100 where ignored."""
 
-    hf_class_name = "BertForTokenClassification"
-    add_pooling_layer = False
-    token_level_labels = True
+    spec = HEADS["BertForTokenClassification"]
 
     def forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)
@@ -106,11 +104,8 @@ class TFBertForQuestionAnswering(_ClassifierModel):
     """Span logits `start_logits`, `end_logits` (B, T); no pooler. Labels `start_positions`,
     `end_positions` (B,); the loss is the mean of both cross-entropies."""
 
-    hf_class_name = "BertForQuestionAnswering"
-    add_pooling_layer = False
+    spec = HEADS["BertForQuestionAnswering"]
     head_name = "qa_outputs"
-    label_names = ("start_positions", "end_positions")
-    logit_names = ("start_logits", "end_logits")
 
     def head_units(self) -> int:
         return 2

@@ -1,5 +1,10 @@
 """The eight BERT heads of the twin, with HF names and HF losses.
 
+Each head follows the contract the Keras heads follow (`keras_bert.contract`): one `forward`
+with transformers' keywords (or a dict first argument) split by `contract.split_call`, the
+head's own `head_forward(inputs)` and `head_loss(labels, outputs)`, and a loss only when every
+label set of the head is given. The rules live in `contract.py`, not here.
+
 Every head keeps the encoder under `bert.`. The MLM decoder weight is the very
 Parameter of `bert.embeddings.word_embeddings.weight` (when
 `config.tie_word_embeddings`), and the decoder bias is the Parameter
@@ -13,6 +18,8 @@ import logging
 import torch
 from torch import nn
 
+from keras_bert import contract
+from keras_bert.contract import HEADS
 from keras_bert.torch import losses
 from keras_bert.torch.head_layers import BertOnlyMLMHead, BertOnlyNSPHead, BertPreTrainingHeads
 from keras_bert.torch.model import BertModel, BertPreTrainedModel
@@ -35,25 +42,53 @@ def _classifier_dropout(config) -> nn.Dropout:
     return nn.Dropout(p)
 
 
-_ENCODER_ARGS = (
-    "attention_mask",
-    "token_type_ids",
-    "position_ids",
-    "head_mask",
-    "inputs_embeds",
-    "output_attentions",
-    "output_hidden_states",
-)
+class _TwinHead(BertPreTrainedModel):
+    """The calling contract of every twin head (the mirror of `keras_bert.models.calling`)."""
 
+    spec = HEADS["BertModel"]
 
-def _finish(record, return_dict):
-    return record if return_dict is None or return_dict else record.to_tuple()
+    def forward(
+        self,
+        input_ids=None,
+        attention_mask=None,
+        token_type_ids=None,
+        position_ids=None,
+        head_mask=None,
+        inputs_embeds=None,
+        encoder_hidden_states=None,
+        encoder_attention_mask=None,
+        past_key_values=None,
+        use_cache=None,
+        output_attentions=None,
+        output_hidden_states=None,
+        return_dict=None,
+        labels=None,
+        next_sentence_label=None,
+        start_positions=None,
+        end_positions=None,
+    ):
+        given = locals()
+        others = {n: given[n] for n in contract.CALL_NAMES[1:]}
+        inputs, labels, return_dict = contract.split_call(self.spec, type(self).__name__, input_ids, others)
+        out = self.head_forward(inputs)
+        if contract.loss_applies(self.spec, labels):
+            out.loss = self.head_loss(labels, out)
+        return out if return_dict else out.to_tuple()
+
+    def encode(self, inputs: dict):
+        return self.bert(**inputs)
+
+    def head_forward(self, inputs: dict):
+        raise NotImplementedError
+
+    def head_loss(self, labels: dict, out):
+        raise NotImplementedError(f"{type(self).__name__} has no built-in loss")
 
 
 # -- heads with the MLM decoder ----------------------------------------------------------
 
 
-class _WithLMDecoder(BertPreTrainedModel):
+class _WithLMDecoder(_TwinHead):
     """Ties `cls.predictions.decoder` to the word embeddings and `cls.predictions.bias`."""
 
     def _setup_tied(self):
@@ -93,7 +128,9 @@ class _WithLMDecoder(BertPreTrainedModel):
 
 
 class BertForPreTraining(_WithLMDecoder):
-    """MLM + NSP heads (`cls.predictions`, `cls.seq_relationship`)."""
+    """MLM + NSP heads (`cls.predictions`, `cls.seq_relationship`); the loss needs both label sets."""
+
+    spec = HEADS["BertForPreTraining"]
 
     def __init__(self, config, attn_implementation: str = "sdpa"):
         super().__init__(config)
@@ -102,44 +139,23 @@ class BertForPreTraining(_WithLMDecoder):
         self._setup_tied()
         self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        labels=None,
-        next_sentence_label=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-    ):
-        out = self.bert(
-            input_ids,
-            attention_mask,
-            token_type_ids,
-            position_ids,
-            head_mask,
-            inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-        )
+    def head_forward(self, inputs):
+        out = self.encode(inputs)
         prediction_logits, seq_relationship_logits = self.cls(out.last_hidden_state, out.pooler_output)
-        loss = None
-        if labels is not None and next_sentence_label is not None:
-            loss = losses.pretraining_loss(prediction_logits, labels, seq_relationship_logits, next_sentence_label)
-        return _finish(
-            BertForPreTrainingOutput(
-                loss, prediction_logits, seq_relationship_logits, out.hidden_states, out.attentions
-            ),
-            return_dict,
+        return BertForPreTrainingOutput(
+            None, prediction_logits, seq_relationship_logits, out.hidden_states, out.attentions
+        )
+
+    def head_loss(self, labels, out):
+        return losses.pretraining_loss(
+            out.prediction_logits, labels["labels"], out.seq_relationship_logits, labels["next_sentence_label"]
         )
 
 
 class BertForMaskedLM(_WithLMDecoder):
     """Masked-LM head; no pooler."""
+
+    spec = HEADS["BertForMaskedLM"]
 
     def __init__(self, config, attn_implementation: str = "sdpa"):
         super().__init__(config)
@@ -150,40 +166,18 @@ class BertForMaskedLM(_WithLMDecoder):
         self._setup_tied()
         self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        labels=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-    ):
-        out = self.bert(
-            input_ids,
-            attention_mask,
-            token_type_ids,
-            position_ids,
-            head_mask,
-            inputs_embeds,
-            encoder_hidden_states,
-            encoder_attention_mask,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-        )
-        logits = self.cls(out.last_hidden_state)
-        loss = losses.masked_lm_loss(logits, labels) if labels is not None else None
-        return _finish(MaskedLMOutput(loss, logits, out.hidden_states, out.attentions), return_dict)
+    def head_forward(self, inputs):
+        out = self.encode(inputs)
+        return MaskedLMOutput(None, self.cls(out.last_hidden_state), out.hidden_states, out.attentions)
+
+    def head_loss(self, labels, out):
+        return losses.masked_lm_loss(out.logits, labels["labels"])
 
 
 class BertLMHeadModel(_WithLMDecoder):
     """Causal-LM head (decoder); labels are shifted by one inside. See `model.py` for the cache format."""
+
+    spec = HEADS["BertLMHeadModel"]
 
     def __init__(self, config, attn_implementation: str = "sdpa"):
         super().__init__(config)
@@ -194,89 +188,42 @@ class BertLMHeadModel(_WithLMDecoder):
         self._setup_tied()
         self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        encoder_hidden_states=None,
-        encoder_attention_mask=None,
-        labels=None,
-        past_key_values=None,
-        use_cache=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-    ):
-        if labels is not None:
-            use_cache = False
-        out = self.bert(
-            input_ids,
-            attention_mask,
-            token_type_ids,
-            position_ids,
-            head_mask,
-            inputs_embeds,
-            encoder_hidden_states,
-            encoder_attention_mask,
-            past_key_values,
-            use_cache,
-            output_attentions,
-            output_hidden_states,
-        )
+    def head_forward(self, inputs):
+        out = self.encode(inputs)
         logits = self.cls(out.last_hidden_state)
-        loss = losses.causal_lm_loss(logits, labels) if labels is not None else None
-        return _finish(
-            CausalLMOutputWithCrossAttentions(
-                loss, logits, out.past_key_values, out.hidden_states, out.attentions, out.cross_attentions
-            ),
-            return_dict,
+        return CausalLMOutputWithCrossAttentions(
+            None, logits, out.past_key_values, out.hidden_states, out.attentions, out.cross_attentions
         )
+
+    def head_loss(self, labels, out):
+        return losses.causal_lm_loss(out.logits, labels["labels"])
 
 
 # -- heads on the pooled output or on every token ---------------------------------------------
 
 
-class BertForNextSentencePrediction(BertPreTrainedModel):
+class BertForNextSentencePrediction(_TwinHead):
+    spec = HEADS["BertForNextSentencePrediction"]
+
     def __init__(self, config, attn_implementation: str = "sdpa"):
         super().__init__(config)
         self.bert = BertModel(config, attn_implementation=attn_implementation)
         self.cls = BertOnlyNSPHead(config)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        labels=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-    ):
-        out = self.bert(
-            input_ids,
-            attention_mask,
-            token_type_ids,
-            position_ids,
-            head_mask,
-            inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-        )
+    def head_forward(self, inputs):
+        out = self.encode(inputs)
         logits = self.cls(out.pooler_output)  # (B, 2)
-        loss = losses.next_sentence_loss(logits, labels) if labels is not None else None
-        return _finish(NextSentencePredictorOutput(loss, logits, out.hidden_states, out.attentions), return_dict)
+        return NextSentencePredictorOutput(None, logits, out.hidden_states, out.attentions)
+
+    def head_loss(self, labels, out):
+        return losses.next_sentence_loss(out.logits, labels["labels"])
 
 
-class BertForSequenceClassification(BertPreTrainedModel):
+class BertForSequenceClassification(_TwinHead):
     """`classifier` on the pooled output. problem_type from the config, else inferred like HF."""
+
+    spec = HEADS["BertForSequenceClassification"]
 
     def __init__(self, config, attn_implementation: str = "sdpa"):
         super().__init__(config)
@@ -286,40 +233,22 @@ class BertForSequenceClassification(BertPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        labels=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-    ):
-        out = self.bert(
-            input_ids,
-            attention_mask,
-            token_type_ids,
-            position_ids,
-            head_mask,
-            inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-        )
+    def head_forward(self, inputs):
+        out = self.encode(inputs)
         logits = self.classifier(self.dropout(out.pooler_output))  # (B, num_labels)
-        loss = None
-        if labels is not None:
-            if self.config.problem_type is None:  # HF records the inferred type in the config
-                self.config.problem_type = losses.infer_problem_type(self.num_labels, labels)
-            loss = losses.sequence_classification_loss(logits, labels, self.config.problem_type)
-        return _finish(SequenceClassifierOutput(loss, logits, out.hidden_states, out.attentions), return_dict)
+        return SequenceClassifierOutput(None, logits, out.hidden_states, out.attentions)
+
+    def head_loss(self, labels, out):
+        labels = labels["labels"]
+        if self.config.problem_type is None:  # HF records the inferred type in the config
+            self.config.problem_type = contract.infer_problem_type(self.num_labels, labels.dtype)
+        return losses.sequence_classification_loss(out.logits, labels, self.config.problem_type)
 
 
-class BertForMultipleChoice(BertPreTrainedModel):
+class BertForMultipleChoice(_TwinHead):
     """Inputs (B, C, T) are flattened to (B*C, T); `classifier` has one output per choice."""
+
+    spec = HEADS["BertForMultipleChoice"]
 
     def __init__(self, config, attn_implementation: str = "sdpa"):
         super().__init__(config)
@@ -328,41 +257,25 @@ class BertForMultipleChoice(BertPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, 1)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        labels=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-    ):
-        num_choices = input_ids.shape[1] if input_ids is not None else inputs_embeds.shape[1]
-
-        def flat(x):  # (B, C, T[, H]) -> (B*C, T[, H])
-            return None if x is None else x.reshape(-1, *x.shape[2:])
-
-        out = self.bert(
-            flat(input_ids),
-            flat(attention_mask),
-            flat(token_type_ids),
-            flat(position_ids),
-            head_mask,
-            flat(inputs_embeds),
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-        )
+    def head_forward(self, inputs):
+        first = inputs["input_ids"] if inputs.get("input_ids") is not None else inputs["inputs_embeds"]
+        num_choices = first.shape[1]
+        flat = dict(inputs)
+        for name in ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds"):
+            if inputs.get(name) is not None:
+                flat[name] = inputs[name].reshape(-1, *inputs[name].shape[2:])  # (B*C, T[, H])
+        out = self.encode(flat)
         logits = self.classifier(self.dropout(out.pooler_output)).view(-1, num_choices)  # (B, C)
-        loss = torch.nn.functional.cross_entropy(logits, labels) if labels is not None else None
-        return _finish(MultipleChoiceModelOutput(loss, logits, out.hidden_states, out.attentions), return_dict)
+        return MultipleChoiceModelOutput(None, logits, out.hidden_states, out.attentions)
+
+    def head_loss(self, labels, out):
+        return torch.nn.functional.cross_entropy(out.logits, labels["labels"])
 
 
-class BertForTokenClassification(BertPreTrainedModel):
+class BertForTokenClassification(_TwinHead):
     """`classifier` on every token; no pooler."""
+
+    spec = HEADS["BertForTokenClassification"]
 
     def __init__(self, config, attn_implementation: str = "sdpa"):
         super().__init__(config)
@@ -372,36 +285,19 @@ class BertForTokenClassification(BertPreTrainedModel):
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        labels=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-    ):
-        out = self.bert(
-            input_ids,
-            attention_mask,
-            token_type_ids,
-            position_ids,
-            head_mask,
-            inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-        )
+    def head_forward(self, inputs):
+        out = self.encode(inputs)
         logits = self.classifier(self.dropout(out.last_hidden_state))  # (B, T, num_labels)
-        loss = losses.token_classification_loss(logits, labels) if labels is not None else None
-        return _finish(TokenClassifierOutput(loss, logits, out.hidden_states, out.attentions), return_dict)
+        return TokenClassifierOutput(None, logits, out.hidden_states, out.attentions)
+
+    def head_loss(self, labels, out):
+        return losses.token_classification_loss(out.logits, labels["labels"])
 
 
-class BertForQuestionAnswering(BertPreTrainedModel):
+class BertForQuestionAnswering(_TwinHead):
     """`qa_outputs` gives start and end logits (B, T); no pooler."""
+
+    spec = HEADS["BertForQuestionAnswering"]
 
     def __init__(self, config, attn_implementation: str = "sdpa"):
         super().__init__(config)
@@ -410,35 +306,13 @@ class BertForQuestionAnswering(BertPreTrainedModel):
         self.qa_outputs = nn.Linear(config.hidden_size, config.num_labels)
         self.post_init()
 
-    def forward(
-        self,
-        input_ids=None,
-        attention_mask=None,
-        token_type_ids=None,
-        position_ids=None,
-        head_mask=None,
-        inputs_embeds=None,
-        start_positions=None,
-        end_positions=None,
-        output_attentions=None,
-        output_hidden_states=None,
-        return_dict=None,
-    ):
-        out = self.bert(
-            input_ids,
-            attention_mask,
-            token_type_ids,
-            position_ids,
-            head_mask,
-            inputs_embeds,
-            output_attentions=output_attentions,
-            output_hidden_states=output_hidden_states,
-        )
+    def head_forward(self, inputs):
+        out = self.encode(inputs)
         logits = self.qa_outputs(out.last_hidden_state)  # (B, T, 2)
         start_logits, end_logits = (x.squeeze(-1).contiguous() for x in logits.split(1, dim=-1))
-        loss = None
-        if start_positions is not None and end_positions is not None:
-            loss = losses.question_answering_loss(start_logits, end_logits, start_positions, end_positions)
-        return _finish(
-            QuestionAnsweringModelOutput(loss, start_logits, end_logits, out.hidden_states, out.attentions), return_dict
+        return QuestionAnsweringModelOutput(None, start_logits, end_logits, out.hidden_states, out.attentions)
+
+    def head_loss(self, labels, out):
+        return losses.question_answering_loss(
+            out.start_logits, out.end_logits, labels["start_positions"], labels["end_positions"]
         )

@@ -28,15 +28,6 @@ def pretraining_loss(prediction_logits, labels, seq_relationship_logits, next_se
     return masked_lm_loss(prediction_logits, labels) + next_sentence_loss(seq_relationship_logits, next_sentence_label)
 
 
-def infer_problem_type(num_labels: int, labels: torch.Tensor) -> str:
-    """HF's rule: one label -> regression; integer labels -> single label; else multi label."""
-    if num_labels == 1:
-        return "regression"
-    if labels.dtype in (torch.long, torch.int):
-        return "single_label_classification"
-    return "multi_label_classification"
-
-
 def sequence_classification_loss(logits: torch.Tensor, labels: torch.Tensor, problem_type: str) -> torch.Tensor:
     """logits (B, num_labels). regression: MSE; single label: CE; multi label: BCE with logits."""
     num_labels = logits.shape[-1]
