@@ -19,9 +19,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from keras_bert.checkpoints.detect import read_weights
-from keras_bert.checkpoints.hf_pytorch import CheckpointError, write_safetensors
-from keras_bert.checkpoints.names import BASE_PREFIX, canonicalize
+from keras_bert.checkpoints import CheckpointError, detect_format, load_checkpoint
+from keras_bert.checkpoints.hf_pytorch import write_safetensors
+from keras_bert.checkpoints.names import BASE_PREFIX, checkpoint_state, is_redundant, resolve_state, to_base_model_names
 from keras_bert.config import BertConfig
 from keras_bert.torch.layers import BertEmbeddings, BertEncoder, BertPooler
 from keras_bert.torch.outputs import BaseModelOutputWithPoolingAndCrossAttentions
@@ -122,10 +122,10 @@ class BertPreTrainedModel(nn.Module):
         elif config_overrides:
             config = config.copy(**config_overrides)
         model = cls(config, attn_implementation=attn_implementation, **model_kwargs)
-        raw = read_weights(path)  # any format (detect.py); HF names come back as stored
-        state = canonicalize(raw)
-        if "cls.predictions.decoder.bias" in raw and "cls.predictions.decoder.bias" in model._own_names():
-            state["cls.predictions.decoder.bias"] = raw["cls.predictions.decoder.bias"]  # untied decoder
+        if detect_format(path) == "keras":
+            import keras_bert.models  # noqa: F401 - registers the Keras classes a Keras-native file names
+
+        state = load_checkpoint(path)  # any format (detect.py), canonical names
         model.loading_info = model.load_canonical_state(state, allow_missing_base=allow_missing_base, source=path)
         model.eval()
         return model
@@ -134,23 +134,23 @@ class BertPreTrainedModel(nn.Module):
     def load_canonical_state(
         self, state: dict[str, np.ndarray], allow_missing_base: bool = False, source: str = "checkpoint"
     ):
-        """Copies `{canonical name: array}` into the model; returns the loading report."""
+        """Copies `{canonical name: array}` into the model; returns the loading report.
+
+        Which tensors the model takes (tied and untied LM decoders included) is decided by
+        `checkpoints.names.resolve_state`, the same rules the Keras models load by; every
+        tensor not taken is listed in the report's `ignored` with its reason.
+        """
         own = self._own_names()
         params = self.state_dict(keep_vars=True)
-        # The decoder weight is tied to the word embeddings; a separate copy is redundant.
-        if "cls.predictions.decoder.weight" in self._tied_aliases:
-            state = {k: v for k, v in state.items() if k != "cls.predictions.decoder.weight"}
-        missing = sorted(set(own) - set(state))
-        unexpected = sorted(set(state) - set(own))
+        taken, ignored = resolve_state(state, own, self.config, source=source, model_name=type(self).__name__)
+        missing = sorted(set(own) - set(taken))
         missing_core = [k for k in missing if k.startswith(_BASE_CORE)]
         if missing_core and not allow_missing_base:
             raise CheckpointError(
                 f"{source!r} lacks {len(missing_core)} encoder weight(s) that {type(self).__name__} needs, "
                 f"e.g. {missing_core[:5]} (pass allow_missing_base=True to initialize them randomly)"
             )
-        for canonical, value in state.items():
-            if canonical not in own:
-                continue
+        for canonical, value in taken.items():
             target = params[own[canonical]]
             if tuple(value.shape) != tuple(target.shape):
                 raise CheckpointError(
@@ -158,11 +158,17 @@ class BertPreTrainedModel(nn.Module):
                     f"{tuple(target.shape)}, the checkpoint has {tuple(value.shape)}"
                 )
             target.copy_(torch.from_numpy(np.asarray(value)).to(target.dtype))
-        info = {"missing_keys": missing, "unexpected_keys": unexpected, "newly_initialized": missing}
+        unexpected = sorted(n for n, reason in ignored.items() if not is_redundant(reason))
+        info = {
+            "missing_keys": missing,
+            "unexpected_keys": unexpected,
+            "newly_initialized": missing,
+            "ignored": ignored,
+        }
         if missing:
             logger.warning("Newly initialized weights of %s (not in %s): %s", type(self).__name__, source, missing)
-        if unexpected:
-            logger.info("Unused weights of %s when loading %s: %s", source, type(self).__name__, unexpected)
+        for name, reason in sorted(ignored.items()):
+            logger.info("%s: %s not loaded into %s: %s", source, name, type(self).__name__, reason)
         return info
 
     # -- saving -------------------------------------------------------------------------
@@ -173,11 +179,14 @@ class BertPreTrainedModel(nn.Module):
         config = self.config.copy()
         config.architectures = [type(self).__name__]
         config.save_pretrained(directory)
-        state = {
-            name: tensor.detach().cpu().contiguous().numpy()
+        own = {
+            self._canonical(name): tensor.detach().cpu().contiguous().numpy()
             for name, tensor in self.state_dict().items()
             if name not in self._tied_aliases
         }
+        state = checkpoint_state(own, self.config)
+        if self.prefix == "":
+            state = to_base_model_names(state)
         write_safetensors(state, os.path.join(directory, WEIGHTS_NAME))
 
     # -- vocabulary ----------------------------------------------------------------------
