@@ -121,9 +121,20 @@ def canonical_name(name: str) -> str:
 
 
 def canonicalize(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Canonical names, buffers dropped. Decoder tensors stay as they are: which of them a
-    model takes depends on its config (`resolve_state`)."""
-    return {canonical_name(k): v for k, v in state.items() if k.rpartition(".")[2] not in HF_BUFFERS}
+    """Canonical names, buffers dropped. `cls.predictions.decoder.bias` is renamed to
+    `cls.predictions.bias` when that is absent, and dropped when it is the same values
+    (transformers 4.x saved one shared Parameter under both names); a decoder bias that
+    differs is an untied decoder's own and stays. Which tensors a model takes depends
+    on its config: `resolve_state`."""
+    out = {canonical_name(k): v for k, v in state.items() if k.rpartition(".")[2] not in HF_BUFFERS}
+    if DECODER_BIAS in out:
+        if MLM_BIAS not in out:
+            out[MLM_BIAS] = out.pop(DECODER_BIAS)
+        elif np.shape(out[MLM_BIAS]) == np.shape(out[DECODER_BIAS]) and np.array_equal(
+            out[MLM_BIAS], out[DECODER_BIAS]
+        ):
+            del out[DECODER_BIAS]
+    return out
 
 
 def to_base_model_names(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -140,8 +151,9 @@ def is_tied(config) -> bool:
     return bool(getattr(config, "tie_word_embeddings", True))
 
 
-def _fold_tied(state: dict, wanted: set, ignored: dict, source: str):
-    """A tied model: decoder copies must equal what they are tied to."""
+def _fold_tied(state: dict, wanted: set, ignored: dict, source: str, headless: str | None):
+    """A tied model: decoder copies must equal what they are tied to. `headless` names a
+    model without an MLM head: a differing copy does not matter to it."""
     for alias, target in TIED_ALIASES.items():
         if alias not in state or alias in wanted:
             continue
@@ -155,6 +167,9 @@ def _fold_tied(state: dict, wanted: set, ignored: dict, source: str):
         reference = state[target]
         if np.shape(value) == np.shape(reference) and np.allclose(value, reference):
             ignored[alias] = f"tied to {target}"
+            continue
+        if headless:
+            ignored[alias] = f"{headless} has no {PARTS[MLM_PREFIX]}"
             continue
         raise CheckpointError(
             f"{source}: {alias} {tuple(np.shape(value))} differs from {target} {tuple(np.shape(reference))}: "
@@ -192,11 +207,11 @@ def resolve_state(
     wanted = set(wanted)
     state = dict(state)
     ignored: dict[str, str] = {}
-    if any(n.startswith(MLM_PREFIX) for n in wanted):
-        if is_tied(config):
-            _fold_tied(state, wanted, ignored, source)
-        else:
-            _fill_untied(state, wanted)
+    mlm = any(n.startswith(MLM_PREFIX) for n in wanted)
+    if is_tied(config):
+        _fold_tied(state, wanted, ignored, source, model_name if not mlm else None)
+    elif mlm:
+        _fill_untied(state, wanted)
     for name in state:
         if name not in wanted and name not in ignored:
             ignored[name] = _reason(name, wanted, model_name)

@@ -84,3 +84,30 @@ def test_guess_head_from_weights():
     assert guess_head({**w, "classifier.weight": 0}) == "BertForTokenClassification"
     cfg = keras_bert.BertConfig(architectures=["TFBertForMultipleChoice"])
     assert guess_head({**w, "classifier.weight": 0}, cfg) == "BertForMultipleChoice"
+
+
+def test_keras_native_classes_come_from_the_registry(tmp_path, make_tiny_config, monkeypatch):
+    """Checkpoint code never imports keras_bert.models: a class missing from the Keras registry
+    is a clear error, and `classes=` supplies classes explicitly."""
+    import keras
+
+    from keras_bert.checkpoints.keras_native import load_keras_native_model
+    from keras_bert.checkpoints.keras_weights import state_dict
+
+    model = keras_bert.TFBertForMaskedLM(make_tiny_config())
+    model.build()
+    model.save(tmp_path / "model.keras")
+    model.config.copy(architectures=["BertForMaskedLM"]).save_pretrained(tmp_path / "w")
+    model.save_weights(tmp_path / "w" / "model.weights.h5")
+    registered = keras.saving.get_registered_object("keras_bert>TFBertForMaskedLM")
+    assert registered is keras_bert.TFBertForMaskedLM
+    monkeypatch.setattr(keras.saving, "get_registered_object", lambda name, *args, **kwargs: None)
+    for path in (tmp_path / "model.keras", tmp_path / "w"):
+        with pytest.raises(CheckpointError, match=r"'TFBertForMaskedLM' is not registered.*import keras_bert\.models"):
+            load_keras_native_model(path)
+    loaded = load_keras_native_model(tmp_path / "w", classes={"TFBertForMaskedLM": registered})
+    assert type(loaded) is registered
+    want, got = state_dict(model), state_dict(loaded)
+    assert set(got) == set(want)
+    for name in want:
+        np.testing.assert_array_equal(got[name], want[name], err_msg=name)

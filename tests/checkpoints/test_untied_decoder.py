@@ -168,10 +168,8 @@ def test_tied_checkpoint_redundant_decoder_is_ignored_with_reason(tmp_path, hf_c
     with caplog.at_level(logging.INFO, logger="keras_bert"):
         model = keras_bert.TFBertForMaskedLM.from_pretrained(d)
     info = model.loading_info
-    assert info["ignored"] == {
-        DECODER_WEIGHT: "tied to bert.embeddings.word_embeddings.weight",
-        DECODER_BIAS: "tied to cls.predictions.bias",
-    }
+    # The bias copy is the same values as cls.predictions.bias: canonicalize already folded it.
+    assert info["ignored"] == {DECODER_WEIGHT: "tied to bert.embeddings.word_embeddings.weight"}
     assert info["missing_keys"] == [] and info["unexpected_keys"] == []
     assert "tied to bert.embeddings.word_embeddings.weight" in caplog.text
     batch = make_batch()
@@ -190,6 +188,24 @@ def test_ignored_reasons_for_heads_a_model_lacks(untied_dirs):
     assert ignored[DECODER_WEIGHT] == "TFBertModel has no MLM head"
     assert ignored["cls.seq_relationship.weight"] == "TFBertModel has no NSP head"
     assert set(ignored) == set(state) - wanted
+
+
+def test_canonicalize_folds_only_identical_decoder_bias():
+    from keras_bert.checkpoints.names import canonicalize
+
+    a, b = np.arange(3.0), np.arange(3.0) + 1
+    assert set(canonicalize({MLM_BIAS: a, DECODER_BIAS: a.copy()})) == {MLM_BIAS}
+    np.testing.assert_array_equal(canonicalize({DECODER_BIAS: b})[MLM_BIAS], b)
+    kept = canonicalize({MLM_BIAS: a, DECODER_BIAS: b})
+    np.testing.assert_array_equal(kept[DECODER_BIAS], b)
+    # A tied model: a differing decoder bias is an untied decoder too; a model without an MLM head ignores it.
+    cfg = BertConfig(vocab_size=3, hidden_size=2, num_attention_heads=1)
+    with pytest.raises(CheckpointError, match=r"decoder\.bias.*tie_word_embeddings=False"):
+        resolve_state(kept, {MLM_BIAS}, cfg)
+    assert resolve_state(kept, {WORD_EMBEDDINGS}, cfg, model_name="TFBertModel")[1] == {
+        MLM_BIAS: "TFBertModel has no MLM head",
+        DECODER_BIAS: "TFBertModel has no MLM head",
+    }
 
 
 def test_tied_checkpoint_state_drops_aliases():
