@@ -10,7 +10,9 @@ dimensions, so each is traced once and then serves every shape:
 
 Inputs are `(B, T)`, or `(B, C, T)` for a model whose class sets `input_rank = 3` (multiple
 choice). Ids, masks and token types must be integers (masks may be bool); anything else, and
-shapes that disagree, is an error naming the input, never a silent cast.
+shapes that disagree, is an error naming the input, never a silent cast. Id values are checked
+by the models inside the graph; XLA drops those checks, so with `jit_compile=True` ids, token
+types and the length are checked here, on the host, before the call.
 
 Decoders (`config.is_decoder`) also take `past_key_values`, `encoder_hidden_states` and
 `encoder_attention_mask`, and return `past_key_values` when `config.use_cache`; feed them back
@@ -50,6 +52,15 @@ def _integer_tensor(name: str, value, allow_bool: bool = False) -> tf.Tensor:
     # Saturating: an int64 id beyond int32 becomes INT32_MAX (rejected by the vocabulary check)
     # instead of wrapping to a valid id.
     return tf.saturate_cast(value, tf.int32)
+
+
+def _check_range(name: str, value: tf.Tensor, upper: int, what: str):
+    """Every value of `value` lies in [0, upper); read on the host (eager)."""
+    if tf.size(value) == 0:
+        return
+    low, high = int(tf.reduce_min(value)), int(tf.reduce_max(value))
+    if low < 0 or high >= upper:
+        raise ValueError(f"{name} holds values outside [0, {what}={upper}): min {low}, max {high}")
 
 
 def _float_tensor(name: str, value, dtype) -> tf.Tensor:
@@ -238,6 +249,16 @@ class PredictFunction:
             raise ValueError("past_key_values hold cross-attention entries: pass encoder_hidden_states again")
 
         length = shape[-1]
+        if self.jit_compile:
+            # XLA drops the models' in-graph value checks (tf.debugging.Assert): check here instead.
+            c = self._config
+            _check_range("input_ids", input_ids, c.vocab_size, "vocab_size")
+            _check_range("token_type_ids", token_type_ids, c.type_vocab_size, "type_vocab_size")
+            if c.position_embedding_type == "absolute" and past_length + length > c.max_position_embeddings:
+                raise ValueError(
+                    f"input_ids has {length} positions (+ {past_length} cached) but the model has only "
+                    f"max_position_embeddings={c.max_position_embeddings}"
+                )
         padded = length
         if self.pad_to_multiple_of:
             padded = -(-length // self.pad_to_multiple_of) * self.pad_to_multiple_of

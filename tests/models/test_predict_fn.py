@@ -162,3 +162,15 @@ def test_unknown_output_name_is_named(encoder_fn):
     fn = keras_bert.predict_fn(encoder_fn.model, outputs=["logits"])
     with pytest.raises(ValueError, match=r"no output\(s\) \['logits'\]"):
         fn(np.ones((1, 3), "int32"))
+
+
+def test_out_of_range_ids_are_rejected_under_xla(encoder_fn):
+    """The models check ids inside the graph, but XLA drops those checks (tf.debugging.Assert):
+    with jit_compile=True predict_fn checks them itself."""
+    fn = keras_bert.predict_fn(encoder_fn.model, jit_compile=True)
+    with pytest.raises(ValueError, match=r"input_ids holds values outside \[0, vocab_size=99\): min 1, max 150"):
+        fn(np.array([[1, 150, 3]], "int64"))
+    with pytest.raises(ValueError, match=r"token_type_ids holds values outside \[0, type_vocab_size=2\)"):
+        fn(np.array([[1, 2, 3]], "int32"), token_type_ids=np.array([[0, 2, 0]], "int32"))
+    with pytest.raises(ValueError, match=r"input_ids has 513 positions .* max_position_embeddings=512"):
+        fn(np.ones((1, 513), "int32"))
