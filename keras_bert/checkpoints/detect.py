@@ -18,8 +18,28 @@ import numpy as np
 
 from keras_bert.checkpoints import hf_pytorch, keras_native, tf1, tf_h5
 from keras_bert.checkpoints.errors import CheckpointError
-from keras_bert.checkpoints.names import DECODER_WEIGHT, HEAD_CLASSES, MLM_PREFIX
+from keras_bert.checkpoints.names import (
+    CLASSIFIER_PREFIX,
+    DECODER_WEIGHT,
+    HEAD_CLASSES,
+    MLM_PREFIX,
+    NSP_PREFIX,
+    POOLER_PREFIX,
+    QA_PREFIX,
+    WORD_EMBEDDINGS,
+    guess_head,
+)
 
+__all__ = [
+    "FORMATS",
+    "HEAD_CLASSES",
+    "detect_format",
+    "read_weights",
+    "heads_present",
+    "guess_head",
+    "check_config",
+    "CheckpointError",
+]
 FORMATS = ("hf", "tf-h5", "tf1", "keras")
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 
@@ -107,47 +127,25 @@ def read_weights(path) -> dict[str, np.ndarray]:
 def heads_present(state) -> list[str]:
     """Human names of the parts a canonical state holds beyond the encoder."""
     found = []
-    if any(k.startswith("bert.pooler.") for k in state):
+    if any(k.startswith(POOLER_PREFIX) for k in state):
         found.append("pooler")
     if any(k.startswith(MLM_PREFIX) for k in state):
         found.append("mlm (untied decoder)" if DECODER_WEIGHT in state else "mlm")
-    if any(k.startswith("cls.seq_relationship.") for k in state):
+    if any(k.startswith(NSP_PREFIX) for k in state):
         found.append("nsp")
-    if "classifier.weight" in state:
-        found.append(f"classifier({np.shape(state['classifier.weight'])[0]} outputs)")
-    if "qa_outputs.weight" in state:
+    if CLASSIFIER_PREFIX + "weight" in state:
+        found.append(f"classifier({np.shape(state[CLASSIFIER_PREFIX + 'weight'])[0]} outputs)")
+    if QA_PREFIX + "weight" in state:
         found.append("qa_outputs")
     return found
-
-
-def guess_head(state, config=None) -> str:
-    """The HF class name for a checkpoint: config `architectures` first, else the weights present."""
-    for arch in getattr(config, "architectures", None) or ():
-        name = arch.removeprefix("TF")
-        if name in HEAD_CLASSES:
-            return name
-    mlm = any(k.startswith(MLM_PREFIX) for k in state)
-    nsp = "cls.seq_relationship.weight" in state
-    if mlm and nsp:
-        return "BertForPreTraining"
-    if mlm:
-        return "BertLMHeadModel" if getattr(config, "is_decoder", False) else "BertForMaskedLM"
-    if nsp:
-        return "BertForNextSentencePrediction"
-    if "qa_outputs.weight" in state:
-        return "BertForQuestionAnswering"
-    if "classifier.weight" in state:
-        pooled = any(k.startswith("bert.pooler.") for k in state)
-        return "BertForSequenceClassification" if pooled else "BertForTokenClassification"
-    return "BertModel"
 
 
 def check_config(state, config) -> list[str]:
     """Disagreements between a config and a canonical state (empty when they fit)."""
     problems = []
-    emb = state.get("bert.embeddings.word_embeddings.weight")
+    emb = state.get(WORD_EMBEDDINGS)
     if emb is None:
-        return ["the weights have no bert.embeddings.word_embeddings.weight"]
+        return [f"the weights have no {WORD_EMBEDDINGS}"]
     if tuple(emb.shape) != (config.vocab_size, config.hidden_size):
         problems.append(
             f"word embeddings are {tuple(emb.shape)} but config says vocab_size={config.vocab_size}, "

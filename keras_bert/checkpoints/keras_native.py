@@ -5,8 +5,8 @@ by checkpoint name, so reading builds the keras_bert model and lets Keras load i
 
 - `model.keras`: self-describing (class and BertConfig inside the archive).
 - `*.weights.h5`: needs `config.json` in the same directory; the class comes from its
-  `architectures`, else from the head groups present in the file (`cls/predictions`,
-  `cls/seq_relationship`, `classifier`, `qa_outputs`, `bert/pooler`).
+  `architectures`, else from the head groups present in the file (`names.KERAS_GROUPS`:
+  `cls/predictions`, `cls/seq_relationship`, `classifier`, `qa_outputs`, `bert/pooler`).
 
 A directory is read when it holds exactly one `*.keras` or `*.weights.h5` file
 (`model.keras` / `model.weights.h5` win). Needs TensorFlow/Keras.
@@ -26,7 +26,7 @@ import zipfile
 import numpy as np
 
 from keras_bert.checkpoints.errors import CheckpointError
-from keras_bert.checkpoints.names import HEAD_CLASSES
+from keras_bert.checkpoints.names import HEAD_CLASSES, KERAS_GROUPS, guess_head
 
 KERAS_MODEL = "model.keras"
 KERAS_WEIGHTS = "model.weights.h5"
@@ -41,27 +41,12 @@ def find_keras_native(directory: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def _h5_heads(path: str) -> set[str]:
+def _h5_parts(path: str) -> set[str]:
+    """Canonical prefixes (`names.KERAS_GROUPS`) of the parts a `.weights.h5` file holds."""
     import h5py
 
     with h5py.File(path, "r") as f:
-        return {
-            n for n in ("cls/predictions", "cls/seq_relationship", "classifier", "qa_outputs", "bert/pooler") if n in f
-        }
-
-
-def keras_class_from_groups(heads: set[str]) -> str:
-    if "cls/predictions" in heads and "cls/seq_relationship" in heads:
-        return "TFBertForPreTraining"
-    if "cls/predictions" in heads:
-        return "TFBertForMaskedLM"
-    if "cls/seq_relationship" in heads:
-        return "TFBertForNextSentencePrediction"
-    if "qa_outputs" in heads:
-        return "TFBertForQuestionAnswering"
-    if "classifier" in heads:
-        return "TFBertForSequenceClassification" if "bert/pooler" in heads else "TFBertForTokenClassification"
-    return "TFBertModel"
+        return {prefix for group, prefix in KERAS_GROUPS.items() if group in f}
 
 
 def registered_class(name: str, path: str, classes=None):
@@ -124,13 +109,11 @@ def load_keras_native_model(path: str, classes=None):
         if not os.path.exists(config_path):
             raise CheckpointError(f"{path!r} holds Keras weights only; put its config.json beside it")
         config = BertConfig.from_json_file(config_path)
-        name = (
-            "TF" + config.architectures[0].removeprefix("TF")
-            if config.architectures
-            else keras_class_from_groups(_h5_heads(path))
-        )
-        if name.removeprefix("TF") not in HEAD_CLASSES:
-            raise CheckpointError(f"{config_path!r}: unknown architecture {config.architectures[0]!r}")
+        if config.architectures and config.architectures[0].removeprefix("TF") not in HEAD_CLASSES:
+            raise CheckpointError(
+                f"{config_path!r}: unknown architecture {config.architectures[0]!r}; expected one of {HEAD_CLASSES}"
+            )
+        name = "TF" + guess_head(_h5_parts(path), config)
         model = registered_class(name, path, classes)(config)
         model.build()
         model.load_weights(path)

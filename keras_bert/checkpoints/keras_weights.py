@@ -21,7 +21,7 @@ import logging
 import numpy as np
 
 from keras_bert.checkpoints.errors import CheckpointError
-from keras_bert.checkpoints.names import is_redundant, resolve_state
+from keras_bert.checkpoints.names import BASE_PREFIX, POOLER_PREFIX, is_redundant, resolve_state
 
 logger = logging.getLogger("keras_bert")
 
@@ -76,7 +76,9 @@ def _shown(names: list[str], limit: int = 5) -> str:
     return ", ".join(names[:limit]) + (f" (and {len(names) - limit} more)" if len(names) > limit else "")
 
 
-def load_state(model, state: dict[str, np.ndarray], source: str = "checkpoint", required_prefixes=("bert.",)) -> dict:
+def load_state(
+    model, state: dict[str, np.ndarray], source: str = "checkpoint", required_prefixes=(BASE_PREFIX,)
+) -> dict:
     """Assigns `state` (canonical names) to `model`'s variables.
 
     Missing weights under `required_prefixes` (the encoder) are an error; other
@@ -90,7 +92,7 @@ def load_state(model, state: dict[str, np.ndarray], source: str = "checkpoint", 
     model_name = type(model).__name__
     taken, ignored = resolve_state(state, table, model.config, source=source, model_name=model_name)
     missing = [n for n in table if n not in taken]
-    fatal = [n for n in missing if n.startswith(required_prefixes) and not n.startswith("bert.pooler.")]
+    fatal = [n for n in missing if n.startswith(required_prefixes) and not n.startswith(POOLER_PREFIX)]
     if fatal:
         raise CheckpointError(f"{source}: missing {len(fatal)} weight(s) the model needs: {_shown(fatal)}")
     for name, (variable, transpose) in table.items():

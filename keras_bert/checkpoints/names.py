@@ -45,13 +45,17 @@ TIED_ALIASES = {DECODER_WEIGHT: WORD_EMBEDDINGS, DECODER_BIAS: MLM_BIAS}
 TIED_DECODER_WEIGHT = DECODER_WEIGHT  # older spellings, still imported
 TIED_DECODER_BIAS = DECODER_BIAS
 UNTIED_UNUSED_REASON = "unused by an untied decoder"
+POOLER_PREFIX = "bert.pooler."
+NSP_PREFIX = "cls.seq_relationship."
+CLASSIFIER_PREFIX = "classifier."
+QA_PREFIX = "qa_outputs."
 # Canonical prefix -> the part of a model it belongs to (reasons for tensors a model lacks).
 PARTS = {
-    "bert.pooler.": "pooler",
+    POOLER_PREFIX: "pooler",
     MLM_PREFIX: "MLM head",
-    "cls.seq_relationship.": "NSP head",
-    "classifier.": "classifier",
-    "qa_outputs.": "QA head (qa_outputs)",
+    NSP_PREFIX: "NSP head",
+    CLASSIFIER_PREFIX: "classifier",
+    QA_PREFIX: "QA head (qa_outputs)",
 }
 
 # The HF classes whose checkpoints we read and write (Keras: "TF" + name).
@@ -66,6 +70,15 @@ HEAD_CLASSES = (
     "BertForTokenClassification",
     "BertForQuestionAnswering",
 )
+
+# -- Keras native (model.weights.h5): variables live under object paths; these groups name the parts.
+KERAS_GROUPS = {
+    "cls/predictions": MLM_PREFIX,
+    "cls/seq_relationship": NSP_PREFIX,
+    "classifier": CLASSIFIER_PREFIX,
+    "qa_outputs": QA_PREFIX,
+    "bert/pooler": POOLER_PREFIX,
+}
 
 # -- HF PyTorch files (model.safetensors, pytorch_model.bin) ----------------------------
 HF_LEGACY_LEAVES = {"gamma": "weight", "beta": "bias"}  # LayerNorm.gamma/beta in old checkpoints
@@ -144,6 +157,31 @@ def to_base_model_names(state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def is_base_only(names) -> bool:
     return all(n.startswith(BASE_PREFIX) for n in names)
+
+
+def guess_head(state, config=None) -> str:
+    """The HF class name for a checkpoint: config `architectures` first, else the parts whose
+    names (keys of `state`) are present."""
+    for arch in getattr(config, "architectures", None) or ():
+        name = arch.removeprefix("TF")
+        if name in HEAD_CLASSES:
+            return name
+
+    def has(prefix):
+        return any(k.startswith(prefix) for k in state)
+
+    mlm, nsp = has(MLM_PREFIX), has(NSP_PREFIX)
+    if mlm and nsp:
+        return "BertForPreTraining"
+    if mlm:
+        return "BertLMHeadModel" if getattr(config, "is_decoder", False) else "BertForMaskedLM"
+    if nsp:
+        return "BertForNextSentencePrediction"
+    if has(QA_PREFIX):
+        return "BertForQuestionAnswering"
+    if has(CLASSIFIER_PREFIX):
+        return "BertForSequenceClassification" if has(POOLER_PREFIX) else "BertForTokenClassification"
+    return "BertModel"
 
 
 # -- what a model takes, what a file holds --------------------------------------------------
