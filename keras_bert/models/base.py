@@ -121,6 +121,15 @@ class TFBertPreTrainedModel(CallingContract, FitIntegration, keras.Model):
         config["dtype"] = keras.dtype_policies.deserialize(config["dtype"]) if config.get("dtype") else None
         return cls(**config)
 
+    @property
+    def _default_save_signature(self):
+        """TF SavedModel's default signature: int32 ids, not Keras' float32 default."""
+        if keras.backend.backend() != "tensorflow":
+            return None
+        from keras_bert.models.tf_signature import default_signature
+
+        return default_signature(self)
+
     def build(self, input_shape=None):
         for layer in self._flatten_layers(include_self=False, recursive=False):
             if not layer.built:

@@ -72,15 +72,14 @@ def _check_values(name: str, x, upper: int, what: str):
         low, high = tf.reduce_min(x), tf.reduce_max(x)
         empty = tf.equal(tf.size(x), 0)
         ok = tf.logical_or(empty, tf.logical_and(low >= 0, high < upper))
-        tf.debugging.Assert(
+        return tf.debugging.Assert(
             ok,
             [f"{name} holds values outside [0, {what}={upper}): min", low, "max", high],
             summarize=1,
             name=f"check_{name}",
         )
-        return
     if not _concrete(x):
-        return
+        return None
     values = ops.convert_to_numpy(x)
     if values.size and (values.min() < 0 or values.max() >= upper):
         raise ValueError(f"{name} holds values outside [0, {what}={upper}): min {values.min()}, max {values.max()}")
@@ -108,7 +107,7 @@ def _check_dims(name_a: str, a, name_b: str, b, dims: int, extra: int = 0):
     expected = shape_b[: dims + 1] + tf.one_hot(dims, dims + 1, dtype=shape_b.dtype) * (extra or 0)
     compare = shape_a[: dims + 1] if extra is not None else shape_a[:dims]
     target = expected if extra is not None else shape_b[:dims]
-    tf.debugging.Assert(
+    return tf.debugging.Assert(
         tf.reduce_all(tf.equal(compare, target)),
         [f"{name_a} and {name_b} must have matching shapes; got", shape_a, "and", shape_b],
         name=f"check_{name_a}_shape",
@@ -124,13 +123,13 @@ def _check_length(name: str, x, axis: int, past_length, limit: int):
                 f"{name} has {length} positions (+ {past_length} cached) but the model has only "
                 f"max_position_embeddings={limit}"
             )
-        return
+        return None
     if keras.backend.backend() != "tensorflow":
-        return
+        return None
     import tensorflow as tf
 
     total = tf.shape(x)[axis] + (past_length if past_length is not None else 0)
-    tf.debugging.Assert(
+    return tf.debugging.Assert(
         total <= limit,
         [f"{name} has more positions than max_position_embeddings={limit}:", total],
         name=f"check_{name}_length",
@@ -164,21 +163,42 @@ def check_inputs(inputs: dict, config, input_rank: int) -> dict:
     if past is not None:
         past_length = _static_shape(past[0][0])[2]
     dims = input_rank - 1
+    checks = []  # in-graph assertions (TensorFlow); empty where everything was checked statically
     mask = inputs.get("attention_mask")
     if mask is not None and len(_static_shape(mask)) == input_rank:
         extra = past_length if past_length is not None else None
-        _check_dims("attention_mask", mask, reference_name, reference, dims, extra)
+        checks.append(_check_dims("attention_mask", mask, reference_name, reference, dims, extra))
     for name in ("token_type_ids", "position_ids"):
         value = inputs.get(name)
         if value is not None:
-            _check_dims(name, value, reference_name, reference, dims, 0)
+            checks.append(_check_dims(name, value, reference_name, reference, dims, 0))
 
     if ids is not None:
-        _check_values("input_ids", ids, config.vocab_size, "vocab_size")
+        checks.append(_check_values("input_ids", ids, config.vocab_size, "vocab_size"))
     if inputs.get("token_type_ids") is not None:
-        _check_values("token_type_ids", inputs["token_type_ids"], config.type_vocab_size, "type_vocab_size")
+        checks.append(
+            _check_values("token_type_ids", inputs["token_type_ids"], config.type_vocab_size, "type_vocab_size")
+        )
     if inputs.get("position_ids") is not None:
-        _check_values("position_ids", inputs["position_ids"], config.max_position_embeddings, "max_position_embeddings")
+        checks.append(
+            _check_values(
+                "position_ids", inputs["position_ids"], config.max_position_embeddings, "max_position_embeddings"
+            )
+        )
     elif config.position_embedding_type == "absolute":
-        _check_length(reference_name, reference, dims, past_length, config.max_position_embeddings)
+        checks.append(_check_length(reference_name, reference, dims, past_length, config.max_position_embeddings))
+    return _after(inputs, [c for c in checks if c is not None])
+
+
+def _after(inputs: dict, checks: list) -> dict:
+    """Inputs that the graph computes only after `checks` ran, so a bad id is reported by name
+    before an embedding lookup fails on it (graph ops are otherwise unordered)."""
+    if not checks:
+        return inputs
+    import tensorflow as tf
+
+    with tf.control_dependencies(checks):
+        for name in ("input_ids", "attention_mask", "token_type_ids", "position_ids", "inputs_embeds"):
+            if inputs.get(name) is not None:
+                inputs[name] = tf.identity(inputs[name])
     return inputs
