@@ -68,8 +68,9 @@ def test_invalid_values_name_field_and_value(kwargs, field):
     with pytest.raises(ValueError) as err:
         BertConfig(**kwargs)
     message = str(err.value)
-    assert field in message
-    assert repr(list(kwargs.values())[-1]) in message or str(list(kwargs.values())[0]) in message
+    assert f"BertConfig.{field}" in message, message
+    for value in kwargs.values():  # every value involved, as the user typed it
+        assert repr(value) in message, (value, message)
 
 
 def test_missing_and_broken_files(tmp_path):

@@ -19,9 +19,14 @@ SCRIPTS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _examples_importable(monkeypatch):
+    """The scripts import their sibling `_common` as programs do (their folder first on sys.path);
+    in-process that path entry lives for one test only."""
+    monkeypatch.syspath_prepend(EXAMPLES)
+
+
 def _example(name):
-    if EXAMPLES not in sys.path:
-        sys.path.insert(0, EXAMPLES)
     return importlib.import_module(name)
 
 

@@ -2,18 +2,22 @@
 
 import json
 import os
-import sys
-
-sys.path.insert(0, os.path.dirname(__file__))  # --import-mode=importlib: helpers beside us
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from tokenizer_corpus import GOLDEN_VOCAB, REAL_VOCAB_DIR, SENTENCES, fragment_text, seeded_corpus, write_vocab
 from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy
 
 from keras_bert.tokenization import BertTokenizer
+from tests.support.tokenizer_corpus import (
+    GOLDEN_VOCAB,
+    REAL_VOCAB_DIR,
+    SENTENCES,
+    fragment_text,
+    seeded_corpus,
+    write_vocab,
+)
 
 VOCAB = os.path.join(REAL_VOCAB_DIR, "vocab.txt")
 CORPUS = seeded_corpus(400, seed=1)

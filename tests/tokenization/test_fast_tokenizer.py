@@ -1,14 +1,11 @@
 """BertTokenizerFast: same call API as BertTokenizer, offsets, loading."""
 
 import os
-import sys
 
-sys.path.insert(0, os.path.dirname(__file__))  # --import-mode=importlib: helpers beside us
+import numpy as np
 
-import numpy as np  # noqa: E402
-from tokenizer_corpus import REAL_VOCAB_DIR, SENTENCES  # noqa: E402
-
-from keras_bert.tokenization import BertTokenizer, BertTokenizerFast  # noqa: E402
+from keras_bert.tokenization import BertTokenizer, BertTokenizerFast
+from tests.support.tokenizer_corpus import REAL_VOCAB_DIR, SENTENCES
 
 
 def test_fast_matches_slow_on_sentences(tmp_path):
@@ -16,10 +13,16 @@ def test_fast_matches_slow_on_sentences(tmp_path):
     fast = BertTokenizerFast.from_pretrained(REAL_VOCAB_DIR)
     built = BertTokenizerFast(os.path.join(REAL_VOCAB_DIR, "vocab.txt"))  # no tokenizer.json
     assert fast.tokenize("UNwant\u00e9d,running") == ["unwanted", ",", "running"]
-    # The Rust normalizer uses its own Unicode tables (documented); it differs
-    # from the reference on a few scripts, so compare where tokens agree.
-    same = [s for s in SENTENCES if fast.tokenize(s) == slow.tokenize(s)]
-    assert len(same) >= len(SENTENCES) - 3, set(SENTENCES) - set(same)
+    # The Rust normalizer lowercases character by character (documented); Python's str.lower()
+    # applies the Greek final-sigma rule. That is the one difference, and it is pinned here: the
+    # sentences that differ are exactly those with a capital sigma, and with the sigma lowered
+    # first (no context rule left) the two agree.
+    differ = [s for s in SENTENCES if fast.tokenize(s) != slow.tokenize(s)]
+    assert differ == [s for s in SENTENCES if "\u03a3" in s], differ
+    for s in differ:
+        assert fast.tokenize(s) == slow.tokenize(s.replace("\u03a3", "\u03c3")), s
+    same = [s.replace("\u03a3", "\u03c3") for s in SENTENCES]
+    assert [fast.tokenize(s) for s in same] == [slow.tokenize(s) for s in same]
     for kw in (
         dict(padding=True),
         dict(padding="max_length", truncation=True, max_length=12),

@@ -1,17 +1,12 @@
 """Byte offsets of TFBertTokenizer's word pieces (used by token-classification serving)."""
 
-import os
-import sys
-
 import numpy as np
 import tensorflow as tf
 
-sys.path.insert(0, os.path.dirname(__file__))
-from tokenizer_corpus import REAL_VOCAB_DIR, SENTENCES, seeded_corpus  # noqa: E402
-
-from keras_bert.tokenization import BertTokenizerFast, TFBertTokenizer  # noqa: E402
-from keras_bert.tokenization.basic import clean_text  # noqa: E402
-from keras_bert.tokenization.tf_offsets import word_piece_offsets  # noqa: E402
+from keras_bert.tokenization import BertTokenizerFast, TFBertTokenizer
+from keras_bert.tokenization.basic import clean_text
+from keras_bert.tokenization.tf_offsets import word_piece_offsets
+from tests.support.tokenizer_corpus import REAL_VOCAB_DIR, SENTENCES, seeded_corpus
 
 
 def test_offsets_align_with_ids_and_point_at_the_text():
@@ -20,19 +15,30 @@ def test_offsets_align_with_ids_and_point_at_the_text():
     ids = layer.tokenize_ids(tf.constant(texts))
     starts, ends = word_piece_offsets(layer, tf.constant(texts))
     assert starts.row_lengths().numpy().tolist() == ids.row_lengths().numpy().tolist()
-    aligned = 0
+    unaligned = []
     for text, s_row, e_row in zip(texts, starts.to_list(), ends.to_list()):
         raw = text.encode("utf-8")
         if s_row and s_row[0] == -1:
             assert set(s_row) == {-1} and set(e_row) == {-1}
+            unaligned.append(text)
             continue
-        aligned += 1
         assert all(0 <= s < e <= len(raw) for s, e in zip(s_row, e_row))
         assert all(a <= b for a, b in zip(s_row, s_row[1:]))  # in text order
         # Every span holds text, never only what the clean-up drops.
         assert all(clean_text(raw[s:e].decode("utf-8", "replace")).strip() for s, e in zip(s_row, e_row))
-    # Rows whose offsets cannot be aligned are the rare context cases, not the rule.
-    assert aligned >= 0.95 * len(texts), aligned
+    # A row may go unaligned only for a context case, never for other text.
+    assert unaligned, "the corpus holds context cases; none reported means the check is not running"
+    for text in unaligned:
+        assert _context_case(text), f"offsets not aligned for {text!r}, which has no context case"
+
+
+def _context_case(text):
+    """Where splitting before normalizing can change ids (module doc of tf_offsets): a capital sigma,
+    whose lowercase depends on the next character, or a special token that only appears once
+    clean-up drops a character inside it (e.g. "[CL\\x00S]" -> "[CLS]")."""
+    specials = ("[CLS]", "[SEP]", "[PAD]", "[MASK]", "[UNK]")
+    cleaned = clean_text(text)
+    return "\u03a3" in text or any(cleaned.count(t) > text.count(t) for t in specials)
 
 
 def test_offsets_equal_the_tokenizers_library_on_ascii():

@@ -5,17 +5,22 @@ import subprocess
 import sys
 import textwrap
 
-sys.path.insert(0, os.path.dirname(__file__))  # --import-mode=importlib: helpers beside us
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from tokenizer_corpus import GOLDEN_VOCAB, REAL_VOCAB_DIR, SENTENCES, fragment_text, seeded_corpus, write_vocab  # noqa: E402
-
-from keras_bert.tokenization import BertTokenizer, TFBertTokenizer  # noqa: E402
+from keras_bert.tokenization import BertTokenizer, TFBertTokenizer
+from tests.support.tokenizer_corpus import (
+    GOLDEN_VOCAB,
+    REAL_VOCAB_DIR,
+    SENTENCES,
+    fragment_text,
+    seeded_corpus,
+    write_vocab,
+)
 
 VOCAB = os.path.join(REAL_VOCAB_DIR, "vocab.txt")
 CORPUS = seeded_corpus(1500, seed=2)

