@@ -9,16 +9,13 @@ filled in this file, name by name, from the same arrays.
 
 import json
 import os
-import sys
 
 import numpy as np
 import pytest
 import torch
 
 from keras_bert.checkpoints import CheckpointError, detect_format, load_checkpoint
-
-sys.path.insert(0, os.path.dirname(os.path.dirname(__file__)))  # --import-mode=importlib: tests/ for conftest
-from conftest import tiny_config  # noqa: E402
+from tests.support.tiny import tiny_config
 
 CONFIG = tiny_config(hidden_act="gelu", initializer_range=0.02)
 

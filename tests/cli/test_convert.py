@@ -1,6 +1,5 @@
 """`tools/convert` / `keras-bert-convert`: conversions users rely on, inspect, and every bad input."""
 
-import importlib.util
 import json
 import os
 import pickle
@@ -14,13 +13,9 @@ from safetensors.numpy import load_file
 
 from keras_bert.cli import convert
 from keras_bert.cli.convert import main
+from tests.checkpoints import test_tf1 as tf1_fixtures
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-_spec = importlib.util.spec_from_file_location(
-    "tf1_fixtures", os.path.join(ROOT, "tests", "checkpoints", "test_tf1.py")
-)
-tf1_fixtures = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(tf1_fixtures)
 
 
 def _vocab(directory, n=99):
