@@ -56,6 +56,9 @@ def test_graph_refuses_values_and_shapes(model):
         with pytest.raises(tf.errors.InvalidArgumentError, match=message):
             fn(ids, mask)
     assert fn.experimental_get_tracing_count() == 1
+    floats = tf.function(lambda i: model(input_ids=i).logits)
+    with pytest.raises(TypeError, match="input_ids must hold integers"):
+        floats(tf.constant(IDS, tf.float32))
 
 
 def test_predict_fn_refuses(model):
