@@ -98,6 +98,18 @@ def test_inspect(google, capsys):
     assert f"parameters:    {n:,} in 46 tensors" in out
 
 
+def test_inspect_untied_decoder(hf_checkpoint, capsys):
+    src, ref = hf_checkpoint("BertForMaskedLM", tie_word_embeddings=False)
+    _vocab(src)
+    assert main(["inspect", src]) == 0
+    out = capsys.readouterr().out
+    assert "heads present: mlm (untied decoder)" in out
+    assert "keras class:   TFBertForMaskedLM" in out
+    # Every stored tensor counts, the decoder and the unused cls.predictions.bias included.
+    n = sum(int(np.prod(v.shape)) for k, v in ref.state_dict().items() if not k.endswith("position_ids"))
+    assert f"parameters:    {n:,} in " in out
+
+
 def _copy(src, dst):
     import shutil
 
