@@ -44,6 +44,7 @@ def test_eager_refuses(model, case):
 
 
 def test_graph_refuses_values_and_shapes(model):
+    model(input_ids=IDS)  # variables exist before tracing
     spec = tf.TensorSpec([None, None], tf.int32)
     fn = tf.function(lambda i, m: model(input_ids=i, attention_mask=m).logits, input_signature=[spec, spec])
     fn(IDS, MASK)  # traced once with unknown shapes: the checks run inside the graph
