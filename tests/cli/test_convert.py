@@ -86,6 +86,33 @@ def test_to_tf_h5_and_back(tmp_path, hf_checkpoint, make_batch):
     assert json.loads((out / "config.json").read_text())["architectures"] == ["BertModel"]
 
 
+def test_untied_decoder_through_every_format(tmp_path, hf_checkpoint, make_batch, capsys):
+    """transformers 5 untied MaskedLM -> hf, tf-h5 and keras, each verified, each back to HF exactly."""
+    import transformers
+
+    src, ref = hf_checkpoint("BertForMaskedLM", tie_word_embeddings=False)
+    _vocab(src)
+    want = load_file(os.path.join(src, "model.safetensors"))
+    batch = {k: torch.tensor(v).long() for k, v in make_batch().items()}
+    for to in ("hf", "tf-h5", "keras"):
+        out = tmp_path / f"out-{to}"
+        assert main(["checkpoint", src, str(out), "--to", to, "--verify"]) == 0
+        err = capsys.readouterr().err
+        assert "verify: max |diff|" in err
+        assert "cls.predictions.bias" in err and "unused by an untied decoder" in err  # said, not dropped
+        back = tmp_path / f"out-{to}-hf"
+        assert main(["checkpoint", str(out), str(back), "--to", "hf"]) == 0
+        got = load_file(back / "model.safetensors")
+        assert set(got) == set(want), to
+        for name in ("cls.predictions.decoder.weight", "cls.predictions.decoder.bias"):
+            np.testing.assert_array_equal(got[name], want[name], err_msg=f"{to}: {name}")
+        np.testing.assert_array_equal(got["cls.predictions.bias"], want["cls.predictions.decoder.bias"])
+        loaded, info = transformers.BertForMaskedLM.from_pretrained(back, output_loading_info=True)
+        assert not info["missing_keys"] and not info["unexpected_keys"] and not info["mismatched_keys"], to
+        with torch.no_grad():
+            np.testing.assert_allclose(loaded.eval()(**batch).logits.numpy(), ref(**batch).logits.numpy(), atol=1e-5)
+
+
 def test_inspect(google, capsys):
     src, _ = google
     assert main(["inspect", src]) == 0
