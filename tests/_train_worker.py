@@ -24,17 +24,9 @@ def tiny_run(devices, loop):
     from keras_bert.training import train
 
     strategy = tf.distribute.MirroredStrategy(devices.split(","))
-    cfg = keras_bert.BertConfig(
-        vocab_size=99,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=37,
-        max_position_embeddings=64,
-        hidden_dropout_prob=0.0,
-        attention_probs_dropout_prob=0.0,
-        num_labels=3,
-    )
+    from tests.support.tiny import tiny_config  # the repository root is on PYTHONPATH (see _env in the test)
+
+    cfg = keras_bert.BertConfig(**tiny_config(num_labels=3))
     rng = np.random.default_rng(0)
     ids = rng.integers(1, 99, (24, 8)).astype("int32")
     mask = np.ones_like(ids)

@@ -1,5 +1,7 @@
-"""Keras model == PyTorch twin on the same weights, for every position type and activation
-(transformers 5 dropped relative positions, so the twin is the reference there)."""
+"""Keras model == PyTorch twin on the same weights, for every position type and activation.
+
+The twin is not the only reference: tests/models/test_reference_parity.py checks relative
+positions, head masks, the KV cache and cross-attention of the Keras models against transformers."""
 
 import numpy as np
 import pytest

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,7 @@ import pytest
 import tensorflow as tf
 
 import keras_bert
+import keras_bert.serving.export as export_module
 from keras_bert.serving import UnservableOpError, check_serving_ops, export_saved_model
 from keras_bert.serving.export import ServingModule
 from keras_bert.tokenization import BertTokenizer, TFBertTokenizer
@@ -204,12 +206,29 @@ def test_op_check_names_unservable_ops(tmp_path):
         check_serving_ops(str(tmp_path / "py"))
 
 
-def test_export_refuses_existing_path_and_leaves_nothing_on_failure(classifier, tmp_path):
+def test_export_refuses_existing_path_and_leaves_nothing_on_failure(classifier, tmp_path, monkeypatch):
     model, tokenizer, path = classifier
     with pytest.raises(FileExistsError, match="exists"):
         export_saved_model(model, tokenizer, path)
-    target = tmp_path / "bad" / "1"
     with pytest.raises(ValueError, match="Unknown task"):
-        export_saved_model(model, tokenizer, target, task="summarization")
-    assert not target.exists()
-    assert not [p for p in os.listdir(tmp_path / "bad")] if (tmp_path / "bad").exists() else True
+        export_saved_model(model, tokenizer, tmp_path / "bad" / "1", task="summarization")
+    assert not (tmp_path / "bad").exists()  # rejected before anything was created
+    # A failure after the SavedModel is fully written: the op check rejects it.
+    checked = []
+
+    def reject(staged):
+        checked.append(sorted(os.listdir(staged)))
+        raise UnservableOpError("rejected by the test")
+
+    monkeypatch.setattr(export_module, "check_serving_ops", reject)
+    parent = tmp_path / "late"
+    with pytest.raises(UnservableOpError, match="rejected by the test"):
+        export_saved_model(model, tokenizer, parent / "1")
+    assert checked and "saved_model.pb" in checked[0], checked  # it failed late, with files on disk
+    assert os.listdir(parent) == []  # no version directory, no staging directory
+    # With overwrite=True a failed export keeps the previous version untouched.
+    shutil.copytree(path, parent / "2")
+    before = (parent / "2" / "saved_model.pb").read_bytes()
+    with pytest.raises(UnservableOpError, match="rejected by the test"):
+        export_saved_model(model, tokenizer, parent / "2", overwrite=True)
+    assert os.listdir(parent) == ["2"] and (parent / "2" / "saved_model.pb").read_bytes() == before
