@@ -23,14 +23,11 @@ This module imports neither TensorFlow, Keras nor torch.
 
 from __future__ import annotations
 
-import logging
 import re
 
 import numpy as np
 
 from keras_bert.checkpoints.errors import CheckpointError
-
-logger = logging.getLogger("keras_bert")
 
 # -- canonical names ------------------------------------------------------------------
 BASE_PREFIX = "bert."
