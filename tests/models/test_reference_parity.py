@@ -16,13 +16,12 @@ import os
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file, save_file
+from transformers.masking_utils import AttentionMaskInterface, eager_mask
 
 import keras_bert
 from tests.support.tiny import random_batch
-
-transformers = pytest.importorskip("transformers")
-from safetensors.torch import load_file, save_file  # noqa: E402
-from transformers.masking_utils import AttentionMaskInterface, eager_mask  # noqa: E402
+from tests.support.twin import reference_cache, transformers
 
 ATOL = 1e-4
 REFERENCE_ATTENTION = "keras_bert_4x_reference"
@@ -130,11 +129,6 @@ def _cross_inputs(seed=0):
     return encoder_hidden_states, encoder_attention_mask
 
 
-def _cache_of(out):
-    """transformers 5 calls the cache field `cache` (4.x and keras_bert: `past_key_values`)."""
-    return out["cache"] if "cache" in out else out["past_key_values"]
-
-
 @pytest.mark.parametrize("cross", [False, True])
 def test_cached_decode_equals_transformers(hf_checkpoint, cross):
     path, reference = hf_checkpoint("BertLMHeadModel", is_decoder=True, add_cross_attention=cross)
@@ -155,7 +149,7 @@ def test_cached_decode_equals_transformers(hf_checkpoint, cross):
         with torch.no_grad():
             theirs = reference(
                 input_ids=torch.tensor(ids[:, t : t + 1]).long(),
-                cache=_cache_of(theirs),
+                **reference_cache(theirs),
                 use_cache=True,
                 **theirs_extra,
             )

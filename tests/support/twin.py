@@ -9,6 +9,20 @@ from tests.support.tiny import tiny_config
 
 transformers = pytest.importorskip("transformers")
 
+# transformers 5 renamed the cache argument and output field `past_key_values` to `cache` (the old
+# argument name is deprecated, removed in 5.40); keras_bert keeps the 4.x name on purpose.
+REFERENCE_CACHE = (
+    "cache"
+    if "cache" in transformers.modeling_outputs.CausalLMOutputWithCrossAttentions.__dataclass_fields__
+    else "past_key_values"
+)
+
+
+def reference_cache(output):
+    """The KV cache of a transformers output, as keyword arguments for its next call."""
+    return {REFERENCE_CACHE: output[REFERENCE_CACHE]}
+
+
 TINY = tiny_config(hidden_dropout_prob=0.1, attention_probs_dropout_prob=0.1)
 ATOL = 1e-5
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import keras_bert.torch as kt
-from tests.support.twin import assert_close, make_hf
+from tests.support.twin import assert_close, make_hf, reference_cache
 
 B, T, TE, H = 2, 8, 5, 32
 
@@ -81,7 +81,7 @@ def test_decoder_parity_with_hf(tmp_path, cross):
                 assert_close(a, r, what="cross_attentions")
         # HF decoding with its own cache object, one token at a time after a prefix of 5.
         first = hf(ids[:, :5], **kw, use_cache=True)
-        nxt = hf(ids[:, 5:6], **kw, past_key_values=first.past_key_values, use_cache=True)
+        nxt = hf(ids[:, 5:6], **kw, **reference_cache(first), use_cache=True)
         mine, _ = _incremental(twin, ids[:, :6], [5, 1], **kw)
     assert_close(mine[:, 5], nxt.logits[:, 0], what="next-token logits vs HF cache")
 
