@@ -44,7 +44,7 @@ class FitIntegration:
         else:
             missing = contract.missing_labels(self.spec, labels) or list(self.spec.label_names)
             raise ValueError(
-                f"{type(self).__name__}: no built-in loss without labels {missing}. Pass "
+                f"{type(self).__name__}: no labels {missing} to compute the built-in loss. Pass "
                 f"{self.spec.label_names} in the input dict or as y, or compile(loss=...)"
             )
         for extra in self.losses:

@@ -86,14 +86,15 @@ def _check_values(name: str, x, upper: int, what: str):
 
 
 def _check_dims(name_a: str, a, name_b: str, b, dims: int, extra: int = 0):
-    """The first `dims` axes of `a` and `b` agree, and `a`'s next axis == `b`'s + `extra`
-    when `extra` is not None (None: only the leading axes are compared)."""
+    """`a` has rank dims + 1, its first `dims` axes equal `b`'s, and its next axis is `b`'s +
+    `extra` when `extra` is not None (None: only the leading axes are compared). `b` may carry
+    more axes (`inputs_embeds` (B, T, H))."""
     sa, sb = _static_shape(a), _static_shape(b)
-    known = all(d is not None for d in sa + sb)
-    if known:
+    known = all(d is not None for d in sa[: dims + 1] + sb[: dims + 1])
+    if known or len(sa) != dims + 1:
         lead_ok = sa[:dims] == sb[:dims]
         last_ok = extra is None or (len(sa) > dims and len(sb) > dims and sa[dims] == sb[dims] + extra)
-        if not (lead_ok and last_ok and len(sa) == len(sb)):
+        if not (lead_ok and last_ok and len(sa) == dims + 1):
             note = f" (past length {extra} + new tokens)" if extra else ""
             raise ValueError(
                 f"{name_a} has shape {_shape_text(sa)} but {name_b} has shape {_shape_text(sb)}; they must match{note}"
