@@ -116,7 +116,11 @@ class TFBertPreTrainedModel(CallingContract, FitIntegration, keras.Model):
         }
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, **kwargs):
+        """A fresh model from a `BertConfig` (transformers' `TFBertModel.from_config(config)`) or
+        from the dict `get_config` returns (Keras deserialization)."""
+        if isinstance(config, BertConfig):
+            return cls(config, **kwargs)
         config = dict(config)
         config["dtype"] = keras.dtype_policies.deserialize(config["dtype"]) if config.get("dtype") else None
         return cls(**config)
