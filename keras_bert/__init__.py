@@ -62,7 +62,40 @@ _EXPORTS = {
     **{name: ("keras_bert.training", name) for name in ("train", "create_optimizer", "WarmupLinearDecay")},
 }
 
-__all__ = list(_EXPORTS)
+__all__ = [
+    "BertConfig",
+    "TFBertMainLayer",
+    "TFBertPreTrainedModel",
+    "TFBertModel",
+    "TFBertForPreTraining",
+    "TFBertLMHeadModel",
+    "TFBertForMaskedLM",
+    "TFBertForNextSentencePrediction",
+    "TFBertForSequenceClassification",
+    "TFBertForMultipleChoice",
+    "TFBertForTokenClassification",
+    "TFBertForQuestionAnswering",
+    "TFBaseModelOutputWithPoolingAndCrossAttentions",
+    "TFBertForPreTrainingOutput",
+    "TFCausalLMOutputWithCrossAttentions",
+    "TFMaskedLMOutput",
+    "TFMultipleChoiceModelOutput",
+    "TFNextSentencePredictorOutput",
+    "TFQuestionAnsweringModelOutput",
+    "TFSequenceClassifierOutput",
+    "TFTokenClassifierOutput",
+    "outputs",
+    "BertTokenizer",
+    "BertTokenizerFast",
+    "TFBertTokenizer",
+    "export_saved_model",
+    "predict_fn",
+    "data",
+    "training",
+    "train",
+    "create_optimizer",
+    "WarmupLinearDecay",
+]
 
 if TYPE_CHECKING:  # static tools see the eager imports; at run time `__getattr__` does them
     from keras_bert import data, outputs, training
