@@ -97,7 +97,11 @@ def steps_for(args, num_examples: int) -> int:
 
 def optimizer_for(args, steps_per_epoch: int):
     total = max(1, steps_per_epoch * args.epochs)
-    return create_optimizer(args.learning_rate, total, int(args.warmup_ratio * total), weight_decay=args.weight_decay)
+    warmup = min(int(args.warmup_ratio * total), total - 1)  # at least one decay step
+    optimizer, _ = create_optimizer(
+        args.learning_rate, total, warmup, adam_epsilon=1e-6, weight_decay_rate=args.weight_decay
+    )
+    return optimizer
 
 
 def fine_tune(args, strategy, model_class, train_ds, steps, model_kwargs=None, **train_kwargs):

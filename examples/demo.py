@@ -118,7 +118,8 @@ def main(argv=None):
         train_texts, [label_id[n] for n in train_labels], tf_tokenizer, args.batch_size, shuffle_buffer=1000, seed=0
     )
     steps = -(-len(train_texts) // args.batch_size) * args.epochs
-    model.compile(optimizer=create_optimizer(args.learning_rate, steps, steps // 10), metrics=["accuracy"])
+    optimizer, _ = create_optimizer(args.learning_rate, steps, steps // 10)
+    model.compile(optimizer=optimizer, metrics=["accuracy"])
     model.fit(train_ds, epochs=args.epochs, verbose=1)
     test_ds = text_dataset(test_texts, [label_id[n] for n in test_labels], tf_tokenizer, 64)
     predicted = np.concatenate([np.argmax(np.asarray(model(x).logits), -1) for x, _ in test_ds])

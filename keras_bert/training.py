@@ -8,8 +8,9 @@ where `fit` fails today (keras-team/keras#20585, "Attempt to convert a value
 (PerReplica...)"), it drives `strategy.run` steps itself over the same model,
 optimizer and callbacks.
 
-`create_optimizer` gives AdamW with linear warmup then linear decay
-(`WarmupLinearDecay`), no weight decay on biases and LayerNorm weights.
+The optimizer utilities carry transformers 4.x's TensorFlow names and behaviour
+(`create_optimizer` -> `(optimizer, schedule)`, `AdamWeightDecay`, `WarmUp`,
+`GradientAccumulator`) on Keras 3 optimizers, so 4.x training scripts run unchanged.
 """
 
 from __future__ import annotations
@@ -17,39 +18,88 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import tempfile
 
 import keras
 import tensorflow as tf
 
 
-# -- learning-rate schedule and optimizer ----------------------------------------------
+# -- learning-rate schedules, optimizer, gradient accumulation (transformers 4.x optimization_tf) --
 @keras.saving.register_keras_serializable(package="keras_bert")
-class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """Linear warmup from 0 to `learning_rate` over `warmup_steps`, then linear decay to
-    `end_learning_rate` at `decay_steps` (total steps), constant afterwards."""
+class WarmUp(keras.optimizers.schedules.LearningRateSchedule):
+    """Warmup then another schedule, as transformers 4.x `WarmUp`.
 
-    def __init__(self, learning_rate, decay_steps, warmup_steps=0, end_learning_rate=0.0):
-        if decay_steps <= 0 or warmup_steps < 0 or warmup_steps > decay_steps:
-            raise ValueError(
-                f"Need 0 <= warmup_steps <= decay_steps and decay_steps > 0, "
-                f"got warmup_steps={warmup_steps}, decay_steps={decay_steps}"
-            )
-        self.learning_rate = learning_rate
-        self.decay_steps = decay_steps
+    For `step < warmup_steps` the rate is `initial_learning_rate * (step / warmup_steps) ** power`;
+    afterwards it is `decay_schedule_fn(step - warmup_steps)`.
+
+    Example:
+        decay = keras.optimizers.schedules.PolynomialDecay(1e-4, decay_steps=900, end_learning_rate=0.0)
+        schedule = WarmUp(1e-4, decay, warmup_steps=100)
+        float(schedule(50))  # 5e-05
+    """
+
+    def __init__(self, initial_learning_rate, decay_schedule_fn, warmup_steps, power=1.0, name=None):
+        super().__init__()
+        self.initial_learning_rate = initial_learning_rate
         self.warmup_steps = warmup_steps
-        self.end_learning_rate = end_learning_rate
+        self.power = power
+        self.decay_schedule_fn = decay_schedule_fn
+        self.name = name
 
     def __call__(self, step):
         step = keras.ops.cast(step, "float32")
-        peak = keras.ops.cast(self.learning_rate, "float32")
-        end = keras.ops.cast(self.end_learning_rate, "float32")
         warmup = keras.ops.cast(self.warmup_steps, "float32")
-        total = keras.ops.cast(self.decay_steps, "float32")
-        warm = peak * step / keras.ops.maximum(warmup, 1.0)
-        frac = keras.ops.clip((step - warmup) / keras.ops.maximum(total - warmup, 1.0), 0.0, 1.0)
-        decay = peak + (end - peak) * frac
-        return keras.ops.where(step < warmup, warm, decay)
+        done = step / keras.ops.maximum(warmup, 1e-12)  # warmup_steps=0 never takes this branch
+        warm = self.initial_learning_rate * keras.ops.power(done, self.power)
+        decayed = keras.ops.cast(self.decay_schedule_fn(step - warmup), "float32")
+        return keras.ops.where(step < warmup, warm, decayed)
+
+    def get_config(self):
+        decay = self.decay_schedule_fn
+        if isinstance(decay, keras.optimizers.schedules.LearningRateSchedule):
+            decay = keras.optimizers.schedules.serialize(decay)
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_schedule_fn": decay,
+            "warmup_steps": self.warmup_steps,
+            "power": self.power,
+            "name": self.name,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        if isinstance(config.get("decay_schedule_fn"), dict):
+            config["decay_schedule_fn"] = keras.optimizers.schedules.deserialize(config["decay_schedule_fn"])
+        return cls(**config)
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class WarmupLinearDecay(WarmUp):
+    """BERT's schedule by total steps: `WarmUp` over a linear `PolynomialDecay`.
+
+    Linear warmup from 0 to `learning_rate` over `warmup_steps`, then linear decay to
+    `end_learning_rate` at `decay_steps` (total steps), constant afterwards. The same schedule
+    `create_optimizer(learning_rate, decay_steps, warmup_steps, min_lr_ratio)` builds.
+
+    Example:
+        schedule = WarmupLinearDecay(1e-3, decay_steps=110, warmup_steps=10)
+        float(schedule(60))  # 5e-04
+    """
+
+    def __init__(self, learning_rate, decay_steps, warmup_steps=0, end_learning_rate=0.0):
+        if decay_steps <= 0 or warmup_steps < 0 or warmup_steps >= decay_steps:
+            raise ValueError(
+                f"Need 0 <= warmup_steps < decay_steps, got warmup_steps={warmup_steps}, decay_steps={decay_steps}"
+            )
+        self.learning_rate = learning_rate
+        self.decay_steps = decay_steps
+        self.end_learning_rate = end_learning_rate
+        decay = keras.optimizers.schedules.PolynomialDecay(
+            learning_rate, decay_steps - warmup_steps, end_learning_rate=end_learning_rate
+        )
+        super().__init__(learning_rate, decay, warmup_steps)
 
     def get_config(self):
         return {
@@ -59,26 +109,208 @@ class WarmupLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
             "end_learning_rate": self.end_learning_rate,
         }
 
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
 
-NO_DECAY_NAMES = ("bias", "gamma", "beta", "LayerNorm", "layer_norm")
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class AdamWeightDecay(keras.optimizers.Adam):
+    """Adam with decoupled weight decay, as transformers 4.x `AdamWeightDecay`.
+
+    Each step first shrinks every decayed variable, `var -= lr * weight_decay_rate * var` (lr the
+    schedule's current rate), then applies the Adam update. A variable is decayed unless its path
+    (e.g. `.../attention/output/LayerNorm/gamma`) matches a regex of `exclude_from_weight_decay`;
+    a match in `include_in_weight_decay` wins over an exclusion.
+
+    Example:
+        opt = AdamWeightDecay(1e-4, weight_decay_rate=0.01, exclude_from_weight_decay=["LayerNorm", "bias"])
+        model.compile(optimizer=opt)
+    """
+
+    def __init__(
+        self,
+        learning_rate=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-7,
+        amsgrad=False,
+        weight_decay_rate=0.0,
+        include_in_weight_decay=None,
+        exclude_from_weight_decay=None,
+        name="AdamWeightDecay",
+        **kwargs,
+    ):
+        kwargs.pop("weight_decay", None)  # weight_decay_rate is the argument; it is stored as Keras' weight_decay
+        super().__init__(
+            learning_rate=learning_rate,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            amsgrad=amsgrad,
+            weight_decay=weight_decay_rate or None,
+            name=name,
+            **kwargs,
+        )
+        self.weight_decay_rate = weight_decay_rate
+        self._include_in_weight_decay = list(include_in_weight_decay or [])
+        self._exclude_from_weight_decay_names = list(exclude_from_weight_decay or [])
+
+    def _use_weight_decay(self, variable):
+        # Keras variables have a path; the TF backend passes the underlying tf.Variable ("path:0").
+        name = getattr(variable, "path", None) or variable.name.split(":")[0]
+        return self.do_use_weight_decay(name)
+
+    def do_use_weight_decay(self, param_name: str) -> bool:
+        """Whether the variable named `param_name` is decayed (transformers' `_do_use_weight_decay`)."""
+        if not self.weight_decay_rate:
+            return False
+        if any(re.search(r, param_name) for r in self._include_in_weight_decay):
+            return True
+        return not any(re.search(r, param_name) for r in self._exclude_from_weight_decay_names)
+
+    def get_config(self):
+        config = super().get_config()
+        config.pop("weight_decay", None)
+        config.update(
+            weight_decay_rate=self.weight_decay_rate,
+            include_in_weight_decay=self._include_in_weight_decay or None,
+            exclude_from_weight_decay=self._exclude_from_weight_decay_names or None,
+        )
+        return config
+
+
+NO_DECAY_NAMES = ("LayerNorm", "layer_norm", "bias")  # transformers 4.x create_optimizer's exclusions
 
 
 def create_optimizer(
-    learning_rate: float,
+    init_lr: float,
     num_train_steps: int,
-    num_warmup_steps: int = 0,
-    weight_decay: float = 0.01,
-    end_learning_rate: float = 0.0,
-    **adamw_kwargs,
-) -> keras.optimizers.AdamW:
-    """AdamW (eps 1e-6 as BERT) on a `WarmupLinearDecay` schedule; biases and LayerNorm
-    weights are excluded from weight decay. Create it under `strategy.scope()` when
-    distributing."""
-    schedule = WarmupLinearDecay(learning_rate, num_train_steps, num_warmup_steps, end_learning_rate)
-    adamw_kwargs.setdefault("epsilon", 1e-6)
-    optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=weight_decay, **adamw_kwargs)
-    optimizer.exclude_from_weight_decay(var_names=list(NO_DECAY_NAMES))
-    return optimizer
+    num_warmup_steps: int,
+    min_lr_ratio: float = 0.0,
+    adam_beta1: float = 0.9,
+    adam_beta2: float = 0.999,
+    adam_epsilon: float = 1e-8,
+    adam_clipnorm: float | None = None,
+    adam_global_clipnorm: float | None = None,
+    weight_decay_rate: float = 0.0,
+    power: float = 1.0,
+    include_in_weight_decay: list[str] | None = None,
+):
+    """Returns `(optimizer, lr_schedule)` as transformers 4.x `create_optimizer`.
+
+    The schedule is a `PolynomialDecay` from `init_lr` to `init_lr * min_lr_ratio` over
+    `num_train_steps - num_warmup_steps` steps (`power`), behind a linear `WarmUp` when
+    `num_warmup_steps` > 0. The optimizer is `AdamWeightDecay` (no decay on LayerNorm weights
+    and biases unless `include_in_weight_decay` says so) when `weight_decay_rate` > 0, else Keras
+    `Adam`. Create it under `strategy.scope()` when distributing.
+
+    Example:
+        optimizer, schedule = create_optimizer(5e-5, num_train_steps=1000, num_warmup_steps=100,
+                                               weight_decay_rate=0.01)
+        model.compile(optimizer=optimizer)
+    """
+    if num_train_steps - num_warmup_steps <= 0:
+        raise ValueError(
+            f"num_train_steps ({num_train_steps}) must exceed num_warmup_steps ({num_warmup_steps}): the decay "
+            "after warmup needs at least one step"
+        )
+    lr_schedule = keras.optimizers.schedules.PolynomialDecay(
+        initial_learning_rate=init_lr,
+        decay_steps=num_train_steps - num_warmup_steps,
+        end_learning_rate=init_lr * min_lr_ratio,
+        power=power,
+    )
+    if num_warmup_steps:
+        lr_schedule = WarmUp(init_lr, lr_schedule, num_warmup_steps)
+    adam = dict(
+        learning_rate=lr_schedule,
+        beta_1=adam_beta1,
+        beta_2=adam_beta2,
+        epsilon=adam_epsilon,
+        clipnorm=adam_clipnorm,
+        global_clipnorm=adam_global_clipnorm,
+    )
+    if weight_decay_rate > 0.0:
+        optimizer = AdamWeightDecay(
+            **adam,
+            weight_decay_rate=weight_decay_rate,
+            exclude_from_weight_decay=list(NO_DECAY_NAMES),
+            include_in_weight_decay=include_in_weight_decay,
+        )
+    else:
+        optimizer = keras.optimizers.Adam(**adam)
+    return optimizer, lr_schedule
+
+
+class GradientAccumulator:
+    """Sums gradients over calls, as transformers 4.x `GradientAccumulator` (TensorFlow).
+
+    Call it with a list of gradients each micro-batch; `gradients` holds the running sums, `step`
+    the number of calls since the last `reset()`. Under a strategy, call it in replica context.
+
+    Example:
+        acc = GradientAccumulator()
+        for batch in micro_batches:
+            with tf.GradientTape() as tape:
+                loss = model(batch, training=True).loss
+            acc(tape.gradient(loss, model.trainable_variables))
+        optimizer.apply_gradients(zip([g / acc.step for g in acc.gradients], model.trainable_variables))
+        acc.reset()
+    """
+
+    def __init__(self):
+        self._gradients = []
+        self._accum_steps = None
+
+    @property
+    def step(self):
+        """Number of accumulated steps (an int64 scalar tensor)."""
+        if self._accum_steps is None:
+            self._accum_steps = tf.Variable(
+                tf.constant(0, dtype=tf.int64),
+                trainable=False,
+                synchronization=tf.VariableSynchronization.ON_READ,
+                aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
+            )
+        return self._accum_steps.value()
+
+    @property
+    def gradients(self):
+        """The accumulated gradients (None where a gradient was None)."""
+        if not self._gradients:
+            raise ValueError("The accumulator should be called first to initialize the gradients")
+        return [g.value() if g is not None else None for g in self._gradients]
+
+    def __call__(self, gradients):
+        if not self._gradients:
+            _ = self.step  # creates the step counter
+            self._gradients.extend(
+                tf.Variable(
+                    tf.zeros_like(g),
+                    trainable=False,
+                    synchronization=tf.VariableSynchronization.ON_READ,
+                    aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA,
+                )
+                if g is not None
+                else None
+                for g in gradients
+            )
+        if len(gradients) != len(self._gradients):
+            raise ValueError(f"Expected {len(self._gradients)} gradients, but got {len(gradients)}")
+        for accum, g in zip(self._gradients, gradients):
+            if accum is not None and g is not None:
+                accum.assign_add(g)
+        self._accum_steps.assign_add(1)
+
+    def reset(self):
+        """Zeroes the step count and the accumulated gradients."""
+        if not self._gradients:
+            return
+        self._accum_steps.assign(0)
+        for g in self._gradients:
+            if g is not None:
+                g.assign(tf.zeros_like(g))
 
 
 # -- strategies ----------------------------------------------------------------------------
@@ -315,7 +547,10 @@ class CustomLoop:
 
 
 __all__ = [
+    "AdamWeightDecay",
     "CustomLoop",
+    "GradientAccumulator",
+    "WarmUp",
     "WarmupLinearDecay",
     "create_optimizer",
     "is_chief",

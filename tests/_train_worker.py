@@ -71,7 +71,7 @@ def multiworker_run(model_dir, out):
     keras.utils.set_random_seed(0)
     with strategy.scope():
         model = keras_bert.TFBertForSequenceClassification.from_pretrained(model_dir, num_labels=2)
-        optimizer = create_optimizer(1e-4, num_train_steps=8, num_warmup_steps=1)
+        optimizer, _ = create_optimizer(1e-4, num_train_steps=8, num_warmup_steps=1)
     checkpoint = keras.callbacks.ModelCheckpoint(os.path.join(out, "ckpt.weights.h5"), save_weights_only=True)
     history = train(
         model, dataset, optimizer, epochs=4, callbacks=[checkpoint], strategy=strategy, steps_per_epoch=2, verbose=0

@@ -43,7 +43,7 @@ def test_warmup_linear_decay_values():
 def test_create_optimizer_skips_decay_on_bias_and_layernorm(make_tiny_config):
     model = keras_bert.TFBertForSequenceClassification(make_tiny_config(num_labels=2))
     model.build()
-    opt = create_optimizer(1e-3, 100, 10, weight_decay=0.1)
+    opt, _ = create_optimizer(1e-3, 100, 10, weight_decay_rate=0.1)
     decayed = {v.path for v in model.trainable_variables if opt._use_weight_decay(v)}
     assert any(p.endswith("kernel") for p in decayed) and any("embeddings" in p for p in decayed)
     assert not any(p.endswith(("bias", "gamma", "beta")) for p in decayed), sorted(decayed)
