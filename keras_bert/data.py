@@ -137,11 +137,14 @@ def mask_tokens(
     vocab_size: int,
     mlm_probability: float = 0.15,
     seed=None,
+    mask_replace_prob: float = 0.8,
+    random_replace_prob: float = 0.1,
 ):
-    """BERT masking on a (B, T) int batch.
+    """BERT masking on a (B, T) int batch (also `DataCollatorForLanguageModeling`'s masking).
 
-    Each position where `special_tokens_mask` is 0 is chosen with `mlm_probability`;
-    of the chosen, 80% become `mask_token_id`, 10% a uniformly random token, 10% stay.
+    Each position where `special_tokens_mask` is 0 is chosen with `mlm_probability`; of the
+    chosen, `mask_replace_prob` (80%) become `mask_token_id`, `random_replace_prob` (10%) a
+    uniformly random token in [0, vocab_size), the rest stay.
     Returns `(masked_ids, labels)`: labels hold the original id where chosen, -100 elsewhere.
     `seed`: a stateless seed (shape (2,) int) for reproducible masks; None draws fresh.
     """
@@ -154,10 +157,17 @@ def mask_tokens(
         seed = tf.cast(seed, tf.int64)
         draws = tf.random.stateless_uniform(tf.concat([[3], shape], 0), seed)
         random_ids = tf.random.stateless_uniform(shape, seed + 1, 0, vocab_size, dtype=input_ids.dtype)
+    if mask_replace_prob + random_replace_prob > 1 or min(mask_replace_prob, random_replace_prob) < 0:
+        raise ValueError(
+            f"Need mask_replace_prob, random_replace_prob >= 0 with a sum <= 1, got {mask_replace_prob} "
+            f"and {random_replace_prob}"
+        )
+    remaining = 1.0 - mask_replace_prob
+    random_share = random_replace_prob / remaining if remaining > 0 else 0.0  # of the not-[MASK] chosen
     candidate = tf.equal(tf.cast(special_tokens_mask, tf.int32), 0)
     chosen = candidate & (draws[0] < mlm_probability)
-    to_mask = chosen & (draws[1] < 0.8)
-    to_random = chosen & ~to_mask & (draws[2] < 0.5)  # half of the remaining 20%
+    to_mask = chosen & (draws[1] < mask_replace_prob)
+    to_random = chosen & ~to_mask & (draws[2] < random_share)
     masked = tf.where(to_mask, tf.cast(mask_token_id, input_ids.dtype), input_ids)
     masked = tf.where(to_random, random_ids, masked)
     labels = tf.where(chosen, input_ids, tf.cast(IGNORE_INDEX, input_ids.dtype))
