@@ -101,13 +101,21 @@ def merge_inputs(first, kwargs: dict) -> dict:
     return merged
 
 
-def split_call(spec: HeadSpec, model_name: str, first, kwargs: dict) -> tuple[dict, dict, bool]:
+def split_call(spec: HeadSpec, model_name: str, first, kwargs: dict, config=None) -> tuple[dict, dict, bool]:
     """(inputs, labels, return_dict) of one call. `kwargs` holds every other call argument.
 
     Inputs keep every name of `INPUT_NAMES` but `return_dict`; labels hold the given (non-None)
-    label sets. A label the head does not take is an error naming it.
+    label sets. A label the head does not take is an error naming it. With the model's `config`,
+    `output_attentions`, `output_hidden_states` and `return_dict` the call leaves unset (None) take
+    the config's values (`config.use_return_dict` for `return_dict`), as in transformers.
     """
     merged = merge_inputs(first, kwargs)
+    if config is not None:
+        for name in ("output_attentions", "output_hidden_states"):
+            if merged.get(name) is None:
+                merged[name] = getattr(config, name, False)
+        if merged.get("return_dict") is None:
+            merged["return_dict"] = getattr(config, "use_return_dict", True)
     labels = {n: merged.pop(n) for n in LABEL_NAMES if n in merged}
     labels = {n: v for n, v in labels.items() if v is not None}
     unsupported = sorted(set(labels) - set(spec.label_names))

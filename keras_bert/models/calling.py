@@ -52,7 +52,9 @@ class CallingContract:
     ):
         given = locals()
         others = {n: given[n] for n in contract.CALL_NAMES[1:]}
-        inputs, labels, return_dict = contract.split_call(self.spec, type(self).__name__, input_ids, others)
+        inputs, labels, return_dict = contract.split_call(
+            self.spec, type(self).__name__, input_ids, others, config=self.config
+        )
         if self.check_inputs:
             inputs = check_inputs(inputs, self.config, self.spec.input_rank)
         outputs = self.forward(inputs, training=training)

@@ -14,30 +14,56 @@ from keras_bert.checkpoints import load_checkpoint
 from keras_bert.checkpoints.hf_pytorch import SAFE_WEIGHTS, write_safetensors
 from keras_bert.checkpoints.keras_weights import load_state, state_dict
 from keras_bert.checkpoints.names import checkpoint_state, to_base_model_names
-from keras_bert.config import BertConfig
 
 SAVE_FORMATS = ("hf", "tf-h5")
 
 
-def load_pretrained(cls, path, config: BertConfig | None = None, **overrides):
-    """Builds `cls` from a checkpoint directory and loads its weights.
+# Keras model constructor keywords from_pretrained passes on (transformers 4.x TF hands unknown
+# keywords to keras.Model.__init__, which takes these and rejects the rest).
+KERAS_MODEL_KWARGS = ("name", "dtype", "trainable")
 
-    `overrides` change config fields (e.g. `num_labels=3`); a head the checkpoint lacks is
-    initialized fresh and listed in `model.loading_info["newly_initialized"]`; every checkpoint
-    tensor the model does not take is listed with its reason in `loading_info["ignored"]`.
+
+def load_pretrained(cls, name_or_path, *model_args, **kwargs):
+    """Builds `cls` from a checkpoint (a local directory or file, or a hub name in the local
+    Hugging Face cache; see `keras_bert.hub.resolve`) and loads its weights.
+
+    Keywords as in transformers 4.x `TFPreTrainedModel.from_pretrained`: `config=` (a BertConfig or
+    a path / hub name of one), config overrides (`num_labels=3`, `output_hidden_states=True`, ...),
+    hub arguments (`cache_dir`, `revision`, `local_files_only`, `token`, `force_download`,
+    `subfolder`), `from_pt` (no effect: every format is read), `ignore_mismatched_sizes` (a head of
+    a different size is re-initialized and listed in `loading_info["mismatched_keys"]`),
+    `output_loading_info=True` (returns `(model, loading_info)`), and Keras' `name` / `dtype` /
+    `trainable`. Any other keyword is a TypeError naming it.
+
+    A head the checkpoint lacks is initialized fresh and listed in
+    `model.loading_info["newly_initialized"]`; every checkpoint tensor the model does not take is
+    listed with its reason in `loading_info["ignored"]`.
+
+    Example:
+        >>> model = TFBertForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=3)
+        >>> model, info = TFBertModel.from_pretrained(path, output_loading_info=True)
     """
-    path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"Checkpoint path {path!r} does not exist")
-    if config is None:
-        config = BertConfig.from_pretrained(path, **overrides)
-    elif overrides:
-        config = config.copy(**overrides)
-    state = load_checkpoint(path)
-    model = cls(config)
+    from keras_bert import hub
+    from keras_bert.checkpoints.keras_weights import variable_table
+    from keras_bert.config import load_model_config
+
+    if model_args:
+        raise TypeError(
+            f"{cls.__name__}.from_pretrained takes no extra positional arguments, got {len(model_args)}; "
+            "pass config= and other options by keyword"
+        )
+    args = hub.split_pretrained_kwargs(kwargs, model_kwargs=KERAS_MODEL_KWARGS)
+    directory = hub.resolve(name_or_path, "model", **args.hub)
+    config = load_model_config(directory, args, cls.__name__)
+    config.name_or_path = os.fspath(name_or_path)
+    state = load_checkpoint(directory)
+    model = cls(config, **args.model_kwargs)
     model.build()
-    model.loading_info = load_state(model, state, source=path)
-    return model
+    shapes = {n: tuple(v.shape[::-1] if t else v.shape) for n, (v, t) in variable_table(model).items()}
+    state, mismatched = hub.drop_mismatched(state, shapes, directory, args.ignore_mismatched_sizes)
+    model.loading_info = load_state(model, state, source=directory)
+    model.loading_info["mismatched_keys"] = mismatched
+    return (model, model.loading_info) if args.output_loading_info else model
 
 
 def hf_state_dict(model) -> dict:

@@ -133,8 +133,21 @@ class BertTokenizer:
 
     # -- loading / saving -----------------------------------------------
     @classmethod
-    def from_pretrained(cls, directory, **kwargs):
-        """Loads vocab.txt, tokenizer_config.json and special_tokens_map.json."""
+    def from_pretrained(cls, directory, *init_inputs, **kwargs):
+        """Loads vocab.txt, tokenizer_config.json and special_tokens_map.json from a directory or a
+        hub name in the local Hugging Face cache; hub keywords (`cache_dir`, `revision`,
+        `local_files_only`, `token`, `subfolder`, ...) as `keras_bert.hub.pop_hub_kwargs`.
+
+        Example:
+            >>> tokenizer = BertTokenizer.from_pretrained("bert-base-uncased", local_files_only=True)
+        """
+        from keras_bert import hub
+
+        if init_inputs:
+            raise TypeError(
+                f"{cls.__name__}.from_pretrained takes options by keyword, got {len(init_inputs)} positional"
+            )
+        directory = hub.resolve(directory, "tokenizer", **hub.pop_hub_kwargs(kwargs))
         vocab = os.path.join(directory, VOCAB_FILE)
         if not os.path.isfile(vocab):
             raise ValueError(f"No {VOCAB_FILE} in {directory!r}.")

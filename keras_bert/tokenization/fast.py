@@ -66,8 +66,20 @@ class BertTokenizerFast(BertTokenizer):
         return backend
 
     @classmethod
-    def from_pretrained(cls, directory, **kwargs):
-        """Loads vocab.txt (+ tokenizer.json when present) and the configs."""
+    def from_pretrained(cls, directory, *init_inputs, **kwargs):
+        """Loads vocab.txt (+ tokenizer.json when present) and the configs from a directory or a
+        hub name in the local Hugging Face cache (hub keywords as `keras_bert.hub.pop_hub_kwargs`).
+
+        Example:
+            >>> tokenizer = BertTokenizerFast.from_pretrained("bert-base-uncased", revision="main")
+        """
+        from keras_bert import hub
+
+        if init_inputs:
+            raise TypeError(
+                f"{cls.__name__}.from_pretrained takes options by keyword, got {len(init_inputs)} positional"
+            )
+        directory = hub.resolve(directory, "tokenizer", **hub.pop_hub_kwargs(kwargs))
         vocab = os.path.join(directory, VOCAB_FILE)
         if not os.path.isfile(vocab):
             raise ValueError(f"No {VOCAB_FILE} in {directory!r}.")

@@ -130,8 +130,16 @@ class TFBertTokenizer(keras.layers.Layer):
 
     @classmethod
     def from_pretrained(cls, directory, **options):
-        """From a directory with vocab.txt and tokenizer_config.json."""
-        return cls.from_tokenizer(BertTokenizer.from_pretrained(directory), **options)
+        """From a directory with vocab.txt and tokenizer_config.json, or a hub name in the local
+        Hugging Face cache (hub keywords as `keras_bert.hub.pop_hub_kwargs`).
+
+        Example:
+            >>> tf_tokenizer = TFBertTokenizer.from_pretrained("bert-base-uncased", padding="longest")
+        """
+        from keras_bert import hub
+
+        hub_kwargs = hub.pop_hub_kwargs(options)
+        return cls.from_tokenizer(BertTokenizer.from_pretrained(directory, **hub_kwargs), **options)
 
     def _set_vocabulary(self, vocab_file):
         with open(vocab_file, encoding="utf-8") as f:

@@ -69,7 +69,9 @@ class _TwinHead(BertPreTrainedModel):
     ):
         given = locals()
         others = {n: given[n] for n in contract.CALL_NAMES[1:]}
-        inputs, labels, return_dict = contract.split_call(self.spec, type(self).__name__, input_ids, others)
+        inputs, labels, return_dict = contract.split_call(
+            self.spec, type(self).__name__, input_ids, others, config=self.config
+        )
         out = self.head_forward(inputs)
         if contract.loss_applies(self.spec, labels):
             out.loss = self.head_loss(labels, out)

@@ -97,38 +97,51 @@ class BertPreTrainedModel(nn.Module):
     @classmethod
     def from_pretrained(
         cls,
-        path,
+        name_or_path,
         *,
-        config: BertConfig | None = None,
         attn_implementation: str = "sdpa",
         allow_missing_base: bool = False,
-        **config_overrides,
+        **kwargs,
     ):
-        """Builds the model from a local checkpoint directory: config.json (or bert_config.json)
-        plus weights in any format `keras_bert.checkpoints.detect` knows (HF PyTorch,
-        HF TF tf_model.h5, Google TF1, Keras native).
+        """Builds the model from a checkpoint: a local directory or file, or a hub name in the local
+        Hugging Face cache (`keras_bert.hub.resolve`); config.json (or bert_config.json) plus
+        weights in any format `keras_bert.checkpoints.detect` knows (HF PyTorch, HF TF
+        tf_model.h5, Google TF1, Keras native).
+
+        Keywords as the Keras models' (`keras_bert.models.pretrained.load_pretrained`): `config=`,
+        config overrides, hub arguments, `from_pt`, `ignore_mismatched_sizes`,
+        `output_loading_info`, plus the class's constructor arguments (e.g. `add_pooling_layer`);
+        any other keyword is a TypeError naming it.
 
         Weights may carry the `bert.` prefix or not, legacy `gamma`/`beta` names and
         `position_ids` buffers. Head weights absent from the checkpoint are initialized
         HF-style and reported in `model.loading_info` (and logged). A missing encoder or
         embedding weight raises `CheckpointError` unless `allow_missing_base=True`; a
-        shape mismatch always raises, naming the key and both shapes.
+        shape mismatch raises, naming the key and both shapes, unless
+        `ignore_mismatched_sizes=True`.
+
+        Example:
+            >>> model = BertForSequenceClassification.from_pretrained("bert-base-uncased", num_labels=3)
         """
-        path = os.fspath(path)
-        # Constructor arguments that are not config fields (e.g. BertModel's add_pooling_layer).
-        model_kwargs = {k: config_overrides.pop(k) for k in cls._model_kwargs if k in config_overrides}
-        if config is None:
-            config = BertConfig.from_pretrained(path, **config_overrides)
-        elif config_overrides:
-            config = config.copy(**config_overrides)
-        model = cls(config, attn_implementation=attn_implementation, **model_kwargs)
+        from keras_bert import hub
+        from keras_bert.config import load_model_config
+
+        args = hub.split_pretrained_kwargs(kwargs, model_kwargs=cls._model_kwargs)
+        path = hub.resolve(name_or_path, "model", **args.hub)
+        config = load_model_config(path, args, cls.__name__)
+        config.name_or_path = os.fspath(name_or_path)
+        model = cls(config, attn_implementation=attn_implementation, **args.model_kwargs)
         if detect_format(path) == "keras":
             import keras_bert.models  # noqa: F401 - registers the Keras classes a Keras-native file names
 
         state = load_checkpoint(path)  # any format (detect.py), canonical names
+        params = model.state_dict()
+        shapes = {canonical: tuple(params[own].shape) for canonical, own in model._own_names().items()}
+        state, mismatched = hub.drop_mismatched(state, shapes, path, args.ignore_mismatched_sizes)
         model.loading_info = model.load_canonical_state(state, allow_missing_base=allow_missing_base, source=path)
+        model.loading_info["mismatched_keys"] = mismatched
         model.eval()
-        return model
+        return (model, model.loading_info) if args.output_loading_info else model
 
     @torch.no_grad()
     def load_canonical_state(
