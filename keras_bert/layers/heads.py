@@ -59,6 +59,23 @@ class TFBertLMPredictionHead(ConfigLayer):
         logits = ops.matmul(x, ops.transpose(ops.cast(word_embeddings, x.dtype)))
         return logits + ops.cast(self.bias, x.dtype)
 
+    def get_bias(self):
+        """The output bias as transformers 4.x returns it: `{"bias": variable}` of shape (V,)."""
+        return {"bias": self.bias if self.tied else self.decoder.bias}
+
+    def set_bias(self, value):
+        """Sets the output bias from `{"bias": array}` of the current vocabulary size (V,)."""
+        if not isinstance(value, dict) or set(value) != {"bias"}:
+            raise ValueError(f"set_bias expects {{'bias': array}} as get_bias returns, got {value!r}")
+        variable = self.get_bias()["bias"]
+        array = ops.convert_to_numpy(value["bias"])
+        if tuple(array.shape) != tuple(variable.shape):
+            raise ValueError(
+                f"set_bias: the bias has shape {tuple(variable.shape)}, got {tuple(array.shape)}; "
+                "use resize_token_embeddings to change the vocabulary size"
+            )
+        variable.assign(array.astype(variable.dtype))
+
     def resize(self, rows: int, resized):
         """New vocabulary size; `resized(variable, axis, normal)` gives the new array."""
         if self.tied:

@@ -1,30 +1,91 @@
-"""The default SavedModel signature of a keras_bert model on the TensorFlow backend.
+"""Serving a keras_bert model the transformers 4.x way on the TensorFlow backend.
 
 Keras traces a subclassed model's default `serving_default` with every input in the model's
 float dtype, which feeds float ids to the model (refused by the input checks, and wrong anyway).
-transformers 4.x TF models served int32 `input_ids`, `attention_mask` and `token_type_ids`; so
-do we, with the head's input rank ((B, T), or (B, C, T) for multiple choice). TensorFlow only:
-imported when a TF SavedModel is written.
+transformers 4.x TF models served int32 `input_ids`, `attention_mask` and `token_type_ids`
+through `model.serving` and `serving_output`; so do we, with the head's input rank ((B, T), or
+(B, C, T) for multiple choice). One function here, `serving_function`, is both `model.serving`
+and the model's default SavedModel signature; `save_serving_model` adds 4.x's `int64_serving`
+for `save_pretrained(saved_model=True)`. TensorFlow only: imported when a SavedModel is written
+or `serving` is asked for.
 """
 
 from __future__ import annotations
 
+import os
+
+import keras
 import tensorflow as tf
 
 SIGNATURE_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
-def input_signature(model) -> dict:
+def input_signature(model, dtype=tf.int32) -> dict:
+    """{name: TensorSpec} of the ids the model is served with."""
     shape = [None] * model.spec.input_rank
-    return {name: tf.TensorSpec(shape, tf.int32, name=name) for name in SIGNATURE_INPUTS}
+    return {name: tf.TensorSpec(shape, dtype, name=name) for name in SIGNATURE_INPUTS}
 
 
-def default_signature(model):
-    """`tf.function` taking a dict of int32 id tensors, returning the output record's tensors."""
+def _require_tensorflow():
+    if keras.backend.backend() != "tensorflow":
+        raise RuntimeError(
+            f"model.serving and SavedModel export need the TensorFlow backend; Keras runs on "
+            f"{keras.backend.backend()!r} (set KERAS_BACKEND=tensorflow)"
+        )
+
+
+def serving_function(model):
+    """`tf.function` over the int32 `input_signature`, returning `model.serving_output(...)`."""
+    _require_tensorflow()
 
     @tf.function(input_signature=[input_signature(model)])
-    def serving_default(inputs):
-        out = model(inputs, training=False)
-        return {k: v for k, v in out.items() if not isinstance(v, (tuple, list))}
+    def serving(inputs):
+        return model.serving_output(model(inputs, training=False))
 
-    return serving_default
+    return serving
+
+
+def serving_output(config, output):
+    """transformers 4.x's `serving_output`: fields the config does not ask for are dropped
+    (hidden states, attentions, cache, cross-attentions) and tuples become stacked tensors
+    (left as they are when their shapes differ)."""
+    if not isinstance(output, dict):
+        return output
+    drop = {
+        "hidden_states": not config.output_hidden_states,
+        "attentions": not config.output_attentions,
+        "past_key_values": not config.use_cache,
+        "cross_attentions": not (config.output_attentions and config.add_cross_attention),
+    }
+    for key in list(output.keys()):
+        if drop.get(key, False):
+            output[key] = None
+            continue
+        if isinstance(output[key], (tuple, list)):
+            try:
+                output[key] = tf.convert_to_tensor(output[key])
+            except (ValueError, TypeError, tf.errors.InvalidArgumentError):
+                pass  # e.g. a cache whose layers differ in shape
+    return output
+
+
+def save_serving_model(model, directory, version: int = 1, signatures=None) -> str:
+    """Writes `directory/saved_model/<version>` with `serving_default` (int32) and
+    `int64_serving` (int64 ids, cast to int32) unless `signatures` are given. Returns the path."""
+    _require_tensorflow()
+    if not model.built:
+        model.build()
+    if signatures is None:
+        serving = model.serving
+
+        @tf.function(input_signature=[input_signature(model, tf.int64)])
+        def int64_serving(inputs):
+            return serving({k: tf.cast(v, tf.int32) for k, v in inputs.items()})
+
+        signatures = {
+            "serving_default": serving.get_concrete_function(),
+            "int64_serving": int64_serving.get_concrete_function(),
+        }
+    path = os.path.join(os.fspath(directory), "saved_model", str(version))
+    tf.saved_model.save(model, path, signatures=signatures)
+    return path
