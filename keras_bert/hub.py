@@ -37,6 +37,7 @@ WEIGHT_FILES = (
     "pytorch_model.bin",
     "pytorch_model.bin.index.json",
 )
+MODEL_OPTIONAL_FILES = ("generation_config.json",)  # read by TFBertLMHeadModel when present
 TOKENIZER_FILES = ("vocab.txt",)
 TOKENIZER_OPTIONAL_FILES = ("tokenizer_config.json", "special_tokens_map.json", "tokenizer.json", "added_tokens.json")
 WHATS = ("config", "model", "tokenizer")
@@ -158,7 +159,7 @@ def _not_found(name: str, files, hub: dict, cache_dir: str, local_only: bool, re
 
 def resolve(name_or_path, what: str, **hub) -> str:
     """The local directory (or file) holding what `what` needs: "config" (config.json), "model"
-    (config.json + weights, all shards of a sharded checkpoint) or "tokenizer" (vocab.txt plus the
+    (config.json + weights, all shards of a sharded checkpoint, generation_config.json if any) or "tokenizer" (vocab.txt plus the
     optional tokenizer files).
 
     A path that exists is returned unchanged (no hub access). Any other string is a hub repo id:
@@ -218,6 +219,8 @@ def resolve(name_or_path, what: str, **hub) -> str:
             raise OSError(f"Shard index {weights!r} of {path!r} has no weight_map")
         for shard in shards:
             first_of((shard,))
+    for filename in MODEL_OPTIONAL_FILES:
+        first_of((filename,), required=False)
     return directory
 
 
