@@ -19,6 +19,8 @@ CONFIG_KEYS = (
     "strip_accents",
     "model_max_length",
     "clean_up_tokenization_spaces",
+    "padding_side",
+    "truncation_side",
 )
 
 
@@ -36,6 +38,15 @@ def read_pretrained_config(directory):
                 if key in CONFIG_KEYS or key in SPECIAL_TOKEN_NAMES:
                     kwargs[key] = value
     return kwargs
+
+
+def as_id_list(ids):
+    """An id, a list of ids, or a 1-D array / tensor as a list of Python ints."""
+    if hasattr(ids, "numpy"):
+        ids = ids.numpy()
+    if hasattr(ids, "tolist"):
+        ids = ids.tolist()
+    return [ids] if isinstance(ids, int) else [int(i) for i in ids]
 
 
 class BertTokenizer:
@@ -57,6 +68,8 @@ class BertTokenizer:
             `do_lower_case`.
         model_max_length: length used by truncation/"max_length" padding
             when `max_length` is not given; None means unlimited.
+        padding_side, truncation_side: "right" (default) or "left": which end
+            `__call__` pads, and which end truncation cuts.
 
     Inputs are Python `str`; bytes are not accepted (decode them first, e.g.
     with `errors="replace"`: U+FFFD is then dropped by the clean-up, the same
@@ -79,6 +92,8 @@ class BertTokenizer:
         strip_accents=None,
         model_max_length=None,
         clean_up_tokenization_spaces=True,
+        padding_side="right",
+        truncation_side="right",
     ):
         if not os.path.isfile(vocab_file):
             raise ValueError(f"Can't find a vocabulary file at path {vocab_file!r}.")
@@ -92,6 +107,10 @@ class BertTokenizer:
         self.strip_accents = strip_accents
         self.model_max_length = model_max_length
         self.clean_up_tokenization_spaces = clean_up_tokenization_spaces
+        for name, side in (("padding_side", padding_side), ("truncation_side", truncation_side)):
+            if side not in ("right", "left"):
+                raise ValueError(f"{name} must be 'right' or 'left', got {side!r}")
+        self.padding_side, self.truncation_side = padding_side, truncation_side
         self.unk_token, self.sep_token, self.pad_token = unk_token, sep_token, pad_token
         self.cls_token, self.mask_token = cls_token, mask_token
         for name in SPECIAL_TOKEN_NAMES:
@@ -108,6 +127,8 @@ class BertTokenizer:
             strip_accents=strip_accents,
         )
         self.wordpiece_tokenizer = WordpieceTokenizer(self.vocab, unk_token)
+
+    model_input_names = ["input_ids", "token_type_ids", "attention_mask"]
 
     # -- special tokens -------------------------------------------------
     @property
@@ -259,29 +280,65 @@ class BertTokenizer:
         )["input_ids"]
 
     def decode(self, ids, skip_special_tokens=False, clean_up_tokenization_spaces=None):
-        """Ids to text: joins tokens, glues `##` pieces, optional clean-up."""
-        if hasattr(ids, "numpy"):
-            ids = ids.numpy()
-        ids = [int(i) for i in (ids.tolist() if hasattr(ids, "tolist") else ids)] if not isinstance(ids, int) else [ids]
-        text = self.convert_tokens_to_string(self.convert_ids_to_tokens(ids, skip_special_tokens=skip_special_tokens))
-        clean = (
-            self.clean_up_tokenization_spaces if clean_up_tokenization_spaces is None else clean_up_tokenization_spaces
-        )
-        if clean:
-            for a, b in (
-                (" .", "."),
-                (" ?", "?"),
-                (" !", "!"),
-                (" ,", ","),
-                (" ' ", "'"),
-                (" n't", "n't"),
-                (" 'm", "'m"),
-                (" 's", "'s"),
-                (" 've", "'ve"),
-                (" 're", "'re"),
-            ):
-                text = text.replace(a, b)
+        """Ids (a list, array or tensor) to text: joins tokens, glues `##` pieces, optional clean-up.
+
+        Example:
+            >>> tokenizer.decode(tokenizer("Hello, world!")["input_ids"])  # doctest: +SKIP
+            '[CLS] hello, world! [SEP]'
+        """
+        tokens = self.convert_ids_to_tokens(as_id_list(ids), skip_special_tokens=skip_special_tokens)
+        return self._maybe_clean(self.convert_tokens_to_string(tokens), clean_up_tokenization_spaces)
+
+    def _maybe_clean(self, text, clean_up_tokenization_spaces):
+        clean = clean_up_tokenization_spaces
+        clean = self.clean_up_tokenization_spaces if clean is None else clean
+        return self.clean_up_tokenization(text) if clean else text
+
+    @staticmethod
+    def clean_up_tokenization(text):
+        """Removes the spaces tokenization put before punctuation and English contractions."""
+        for a, b in (
+            (" .", "."),
+            (" ?", "?"),
+            (" !", "!"),
+            (" ,", ","),
+            (" ' ", "'"),
+            (" n't", "n't"),
+            (" 'm", "'m"),
+            (" 's", "'s"),
+            (" 've", "'ve"),
+            (" 're", "'re"),
+        ):
+            text = text.replace(a, b)
         return text
+
+    def batch_decode(self, sequences, skip_special_tokens=False, clean_up_tokenization_spaces=None):
+        """`decode` of each row (a list of lists, or a 2-D array / tensor)."""
+        if hasattr(sequences, "numpy"):
+            sequences = sequences.numpy()
+        clean = clean_up_tokenization_spaces
+        skip = skip_special_tokens
+        return [self.decode(s, skip_special_tokens=skip, clean_up_tokenization_spaces=clean) for s in sequences]
+
+    def __len__(self):
+        """Size of the full vocabulary (transformers: base vocabulary plus added tokens)."""
+        return len(self.vocab)
+
+    def encode_plus(self, text, text_pair=None, **kwargs):
+        """One text (or pair) to a BatchEncoding; takes the `__call__` options."""
+        if encoding.is_batched(text, kwargs.get("is_split_into_words", False)):
+            raise ValueError(f"encode_plus takes one text (or pair), got a batch {text!r:.80}; use batch_encode_plus")
+        return self(text, text_pair, **kwargs)
+
+    def batch_encode_plus(self, batch_text_or_text_pairs, **kwargs):
+        """A list of texts or (text, text_pair) pairs to a BatchEncoding; takes the `__call__` options.
+
+        Example:
+            >>> tokenizer.batch_encode_plus([("a question", "its context")], padding=True)  # doctest: +SKIP
+        """
+        if not isinstance(batch_text_or_text_pairs, (list, tuple)):
+            raise ValueError(f"batch_encode_plus takes a list of texts or pairs, got {batch_text_or_text_pairs!r:.80}")
+        return self(list(batch_text_or_text_pairs), **kwargs)
 
     def __call__(
         self,
@@ -294,14 +351,39 @@ class BertTokenizer:
         stride=0,
         return_overflowing_tokens=False,
         return_special_tokens_mask=False,
-        return_token_type_ids=True,
-        return_attention_mask=True,
+        return_token_type_ids=None,
+        return_attention_mask=None,
         return_tensors=None,
         add_special_tokens=True,
+        is_split_into_words=False,
+        return_offsets_mapping=False,
+        return_length=False,
+        verbose=True,
     ):
-        """Encodes a text, a pair, or a batch of either; see `encoding.encode`."""
-        return encoding.encode(
-            self,
+        """Encodes a text, a pair, or a batch of either, as transformers' tokenizer `__call__`.
+
+        Args:
+            text: a str, a list of str (a batch), or a list of (text, text_pair)
+                pairs; with `is_split_into_words`, a list of words or a batch of them.
+            text_pair: the second sequence(s), same shape as `text`.
+            padding: False/"do_not_pad", True/"longest", "max_length".
+            truncation: False/"do_not_truncate", True/"longest_first",
+                "only_first", "only_second"; `max_length` alone implies "longest_first".
+            max_length, pad_to_multiple_of, stride: lengths; `stride` is the overlap
+                of overflowing windows.
+            return_*: extra outputs (`overflowing_tokens` on the Python tokenizer;
+                one row per window plus `overflow_to_sample_mapping` on the fast one).
+            return_tensors: None (lists), "np", "tf" (int32) or "pt".
+
+        `padding_side` / `truncation_side` attributes ("right"/"left") say which
+        end is padded or cut. Returns a `BatchEncoding`.
+
+        Example:
+            >>> enc = tokenizer(["a question"], ["its context"], padding="max_length", max_length=16)  # doctest: +SKIP
+            >>> enc.input_ids[0][:4]  # doctest: +SKIP
+        """
+        del verbose  # accepted for transformers compatibility; nothing is logged
+        return self._encode_call(
             text,
             text_pair,
             padding=padding,
@@ -309,10 +391,58 @@ class BertTokenizer:
             max_length=max_length,
             pad_to_multiple_of=pad_to_multiple_of,
             stride=stride,
+            is_split_into_words=is_split_into_words,
             return_overflowing_tokens=return_overflowing_tokens,
             return_special_tokens_mask=return_special_tokens_mask,
             return_token_type_ids=return_token_type_ids,
             return_attention_mask=return_attention_mask,
+            return_offsets_mapping=return_offsets_mapping,
+            return_length=return_length,
             return_tensors=return_tensors,
             add_special_tokens=add_special_tokens,
         )
+
+    def pad(
+        self,
+        encoded_inputs,
+        padding=True,
+        max_length=None,
+        pad_to_multiple_of=None,
+        padding_side=None,
+        return_attention_mask=None,
+        return_tensors=None,
+        verbose=True,
+    ):
+        """Pads encodings to one length, as transformers' `PreTrainedTokenizerBase.pad`.
+
+        `encoded_inputs` is one encoding, a batch (dict of lists of rows) or a list of encodings
+        (dicts); see `keras_bert.tokenization.encoding.pad` for the rules. Returns a `BatchEncoding`.
+
+        Example:
+            >>> features = [tokenizer("a"), tokenizer("a longer text")]  # doctest: +SKIP
+            >>> tokenizer.pad(features, return_tensors="np")["attention_mask"]  # doctest: +SKIP
+            array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
+        """
+        del verbose  # accepted for transformers compatibility; nothing is logged
+        return encoding.pad(
+            self,
+            encoded_inputs,
+            padding=padding,
+            max_length=max_length,
+            pad_to_multiple_of=pad_to_multiple_of,
+            padding_side=padding_side,
+            return_attention_mask=return_attention_mask,
+            return_tensors=return_tensors,
+        )
+
+    def _encode_call(self, text, text_pair, **options):
+        """The Python path: `encoding.encode` (offsets need the fast tokenizer's alignment)."""
+        if options["return_offsets_mapping"]:
+            raise NotImplementedError(
+                "return_offset_mapping is not available when using Python tokenizers. "
+                "To use this feature, change your tokenizer to one deriving from "
+                "transformers.PreTrainedTokenizerFast (here: keras_bert.BertTokenizerFast). "
+                "More information on available tokenizers at "
+                "https://github.com/huggingface/transformers/pull/2674"
+            )
+        return encoding.encode(self, text, text_pair, **options)
