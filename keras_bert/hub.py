@@ -64,7 +64,9 @@ def pop_hub_kwargs(kwargs: dict) -> dict:
     (keras_bert runs no code from a repository). `proxies` is refused unless None: huggingface_hub
     takes proxies from the `HTTPS_PROXY` / `HTTP_PROXY` environment. `from_pt`, `from_tf`,
     `from_flax` are accepted and change nothing (every checkpoint format is read anyway);
-    `mirror` and `resume_download` are deprecated no-ops in transformers and here.
+    `mirror` and `resume_download` are deprecated no-ops in transformers and here; `use_safetensors`
+    is accepted and ignored (the weight file is chosen in `WEIGHT_FILES` order, safetensors first).
+    `force_download=True` offline is huggingface_hub's ValueError.
 
     Example:
         >>> kwargs = {"revision": "main", "use_auth_token": "hf_x", "num_labels": 3}
