@@ -20,6 +20,26 @@ import sys
 import warnings
 from typing import TYPE_CHECKING
 
+AUTO_NAMES = (
+    "AutoConfig",
+    "AutoTokenizer",
+    "TFAutoModel",
+    "TFAutoModelForPreTraining",
+    "TFAutoModelForCausalLM",
+    "TFAutoModelForMaskedLM",
+    "TFAutoModelForNextSentencePrediction",
+    "TFAutoModelForSequenceClassification",
+    "TFAutoModelForMultipleChoice",
+    "TFAutoModelForTokenClassification",
+    "TFAutoModelForQuestionAnswering",
+)
+COLLATOR_NAMES = (
+    "DefaultDataCollator",
+    "default_data_collator",
+    "DataCollatorWithPadding",
+    "DataCollatorForTokenClassification",
+    "DataCollatorForLanguageModeling",
+)
 # Public name -> (module that defines it, attribute; None: the module itself).
 _EXPORTS = {
     "BertConfig": ("keras_bert.config", "BertConfig"),
@@ -60,6 +80,11 @@ _EXPORTS = {
     "data": ("keras_bert.data", None),
     "training": ("keras_bert.training", None),
     **{name: ("keras_bert.training", name) for name in ("train", "create_optimizer", "WarmupLinearDecay")},
+    **{name: ("keras_bert.auto", name) for name in AUTO_NAMES},
+    **{name: ("keras_bert.training", name) for name in ("AdamWeightDecay", "WarmUp", "GradientAccumulator")},
+    **{name: ("keras_bert.collators", name) for name in COLLATOR_NAMES},
+    "KerasMetricCallback": ("keras_bert.callbacks", "KerasMetricCallback"),
+    **{name: ("keras_bert.tokenization.encoding", name) for name in ("BatchEncoding", "CharSpan", "TokenSpan")},
 }
 
 __all__ = [
@@ -95,10 +120,54 @@ __all__ = [
     "train",
     "create_optimizer",
     "WarmupLinearDecay",
+    "AutoConfig",
+    "AutoTokenizer",
+    "TFAutoModel",
+    "TFAutoModelForPreTraining",
+    "TFAutoModelForCausalLM",
+    "TFAutoModelForMaskedLM",
+    "TFAutoModelForNextSentencePrediction",
+    "TFAutoModelForSequenceClassification",
+    "TFAutoModelForMultipleChoice",
+    "TFAutoModelForTokenClassification",
+    "TFAutoModelForQuestionAnswering",
+    "AdamWeightDecay",
+    "WarmUp",
+    "GradientAccumulator",
+    "DefaultDataCollator",
+    "default_data_collator",
+    "DataCollatorWithPadding",
+    "DataCollatorForTokenClassification",
+    "DataCollatorForLanguageModeling",
+    "KerasMetricCallback",
+    "BatchEncoding",
+    "CharSpan",
+    "TokenSpan",
 ]
 
 if TYPE_CHECKING:  # static tools see the eager imports; at run time `__getattr__` does them
     from keras_bert import data, outputs, training
+    from keras_bert.auto import (
+        AutoConfig,
+        AutoTokenizer,
+        TFAutoModel,
+        TFAutoModelForCausalLM,
+        TFAutoModelForMaskedLM,
+        TFAutoModelForMultipleChoice,
+        TFAutoModelForNextSentencePrediction,
+        TFAutoModelForPreTraining,
+        TFAutoModelForQuestionAnswering,
+        TFAutoModelForSequenceClassification,
+        TFAutoModelForTokenClassification,
+    )
+    from keras_bert.callbacks import KerasMetricCallback
+    from keras_bert.collators import (
+        DataCollatorForLanguageModeling,
+        DataCollatorForTokenClassification,
+        DataCollatorWithPadding,
+        DefaultDataCollator,
+        default_data_collator,
+    )
     from keras_bert.config import BertConfig
     from keras_bert.inference import predict_fn
     from keras_bert.models import (
@@ -127,7 +196,15 @@ if TYPE_CHECKING:  # static tools see the eager imports; at run time `__getattr_
     )
     from keras_bert.serving import export_saved_model
     from keras_bert.tokenization import BertTokenizer, BertTokenizerFast, TFBertTokenizer
-    from keras_bert.training import WarmupLinearDecay, create_optimizer, train
+    from keras_bert.tokenization.encoding import BatchEncoding, CharSpan, TokenSpan
+    from keras_bert.training import (
+        AdamWeightDecay,
+        GradientAccumulator,
+        WarmUp,
+        WarmupLinearDecay,
+        create_optimizer,
+        train,
+    )
 
 
 def __getattr__(name: str):
