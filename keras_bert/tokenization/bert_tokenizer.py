@@ -384,8 +384,8 @@ class BertTokenizer:
         """
         del verbose  # accepted for transformers compatibility; nothing is logged
         return self._encode_call(
-            text,
-            text_pair,
+            encoding.as_text_input(text),
+            encoding.as_text_input(text_pair),
             padding=padding,
             truncation=truncation,
             max_length=max_length,

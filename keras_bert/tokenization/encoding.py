@@ -232,6 +232,18 @@ CharSpan = collections.namedtuple("CharSpan", ["start", "end"])
 TokenSpan = collections.namedtuple("TokenSpan", ["start", "end"])
 
 
+def as_text_input(value):
+    """A batch given as a `datasets` Column, a NumPy array or another iterable of texts becomes a
+    list (transformers accepts them); str, list, tuple and None pass through."""
+    if value is None or isinstance(value, (str, list, tuple, Mapping)):
+        return value
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "__iter__") and hasattr(value, "__len__"):
+        return list(value)
+    return value
+
+
 def resolve_strategies(padding, truncation, max_length, pad_to_multiple_of, model_max_length):
     """Returns (padding, truncation, max_length) with defaults resolved."""
     if max_length is not None and padding is False and truncation is None:
