@@ -85,7 +85,7 @@ class TFBertSelfAttention(ConfigLayer):
     def _relative_scores(self, q, k, past_length):
         """Relative-position terms added to the raw scores; q (B, N, T, D), k (B, N, S, D)."""
         t, s = ops.shape(q)[2], ops.shape(k)[2]
-        pos_q = ops.arange(past_length, past_length + t, dtype="int32")[:, None]  # (T, 1)
+        pos_q = (ops.arange(t, dtype="int32") + past_length)[:, None]  # (T, 1); XLA: static range
         pos_k = ops.arange(0, s, dtype="int32")[None, :]  # (1, S)
         distance = pos_q - pos_k + (self.config.max_position_embeddings - 1)  # (T, S)
         rel = ops.cast(self.distance_embedding(distance), q.dtype)  # (T, S, D)
@@ -103,10 +103,14 @@ class TFBertSelfAttention(ConfigLayer):
         past_key_value=None,
         output_attentions=False,
         training=False,
+        cache_index=None,
     ):
         """
         hidden_states: (B, T, H). attention_mask: additive float32, broadcastable to (B, N, T, S).
         head_mask: (N,) multiplier on the probabilities. past_key_value: (k, v), each (B, N, S_past, D).
+        cache_index: None for a growing cache (new keys are appended); a scalar int for a fixed-size
+        cache (XLA generation): past_key_value is then preallocated (B, N, S_max, D) and the new keys and
+        values are written in place at positions cache_index.. (the mask hides unwritten positions).
         Returns (context (B, T, H), probabilities (B, N, T, S) or None, (k, v) for the cache).
         """
         q = split_heads(dense_tokens(self.query, hidden_states), self.num_heads, self.head_dim)  # (B, N, T, D)
@@ -117,7 +121,12 @@ class TFBertSelfAttention(ConfigLayer):
             source = encoder_hidden_states if self.is_cross_attention else hidden_states
             k = split_heads(dense_tokens(self.key, source), self.num_heads, self.head_dim)  # (B, N, S, D)
             v = split_heads(dense_tokens(self.value, source), self.num_heads, self.head_dim)  # (B, N, S, D)
-            if past_key_value is not None:
+            if past_key_value is not None and cache_index is not None:
+                past_length = cache_index
+                start = (0, 0, cache_index, 0)
+                k = ops.slice_update(past_key_value[0], start, ops.cast(k, past_key_value[0].dtype))  # (B, N, S_max, D)
+                v = ops.slice_update(past_key_value[1], start, ops.cast(v, past_key_value[1].dtype))
+            elif past_key_value is not None:
                 past_length = ops.shape(past_key_value[0])[2]
                 k = ops.concatenate([past_key_value[0], k], axis=2)  # (B, N, S_past + T, D)
                 v = ops.concatenate([past_key_value[1], v], axis=2)
@@ -187,6 +196,7 @@ class TFBertAttention(ConfigLayer):
         past_key_value=None,
         output_attentions=False,
         training=False,
+        cache_index=None,
     ):
         context, probs, kv = self.self_attention(
             hidden_states,
@@ -196,5 +206,6 @@ class TFBertAttention(ConfigLayer):
             past_key_value=past_key_value,
             output_attentions=output_attentions,
             training=training,
+            cache_index=cache_index,
         )
         return self.dense_output(context, hidden_states, training=training), probs, kv

@@ -60,8 +60,10 @@ class TFBertLayer(ConfigLayer):
         past_key_value=None,
         output_attentions=False,
         training=False,
+        cache_index=None,
     ):
-        """past_key_value: (self_k, self_v) or (self_k, self_v, cross_k, cross_v) of this layer."""
+        """past_key_value: (self_k, self_v) or (self_k, self_v, cross_k, cross_v) of this layer.
+        cache_index: write position in a fixed-size self-attention cache (see TFBertSelfAttention)."""
         past_self = past_key_value[:2] if past_key_value is not None else None
         x, self_probs, present = self.attention(
             hidden_states,
@@ -70,6 +72,7 @@ class TFBertLayer(ConfigLayer):
             past_key_value=past_self,
             output_attentions=output_attentions,
             training=training,
+            cache_index=cache_index,
         )
         cross_probs = None
         if encoder_hidden_states is not None:
@@ -118,6 +121,7 @@ class TFBertEncoder(ConfigLayer):
         output_attentions=False,
         output_hidden_states=False,
         training=False,
+        cache_index=None,
     ):
         all_hidden = (hidden_states,) if output_hidden_states else None
         all_attn = () if output_attentions else None
@@ -133,6 +137,7 @@ class TFBertEncoder(ConfigLayer):
                 past_key_value=None if past_key_values is None else past_key_values[i],
                 output_attentions=output_attentions,
                 training=training,
+                cache_index=cache_index,
             )
             if output_hidden_states:
                 all_hidden += (hidden_states,)

@@ -1,9 +1,13 @@
 """Language-model heads: pretraining (MLM + NSP), masked LM, causal LM, next sentence."""
 
+import os
+
 import keras
 
 from keras_bert import losses, outputs
 from keras_bert.contract import HEADS
+from keras_bert.generation.config import GENERATION_CONFIG_NAME, GenerationConfig
+from keras_bert.generation.generate import GenerationMixin
 from keras_bert.layers.heads import TFBertClsHeads
 from keras_bert.models.base import TFBertPreTrainedModel
 
@@ -61,15 +65,36 @@ class TFBertForMaskedLM(_ClsModel):
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
-class TFBertLMHeadModel(_ClsModel):
+class TFBertLMHeadModel(GenerationMixin, _ClsModel):
     """Causal LM (set `is_decoder=True`): logits (B, T, V), `past_key_values` for incremental
     decoding, cross-attention with `add_cross_attention=True`. Labels (B, T) are shifted
-    inside the loss: logits at t predict labels at t + 1.
+    inside the loss: logits at t predict labels at t + 1. `generate()` decodes (see
+    `keras_bert.generation`); its defaults, `generation_config`, are read from and written to
+    `generation_config.json` beside the checkpoint.
 
     Cache format: a tuple over layers of `(k, v)` or `(k, v, cross_k, cross_v)`, each
-    (B, num_heads, length, head_dim)."""
+    (B, num_heads, length, head_dim).
+
+    Example:
+        >>> model = TFBertLMHeadModel.from_pretrained("path/to/decoder")  # is_decoder=True
+        >>> model.generate(input_ids, max_new_tokens=10, num_beams=4, eos_token_id=102)
+    """
 
     spec = HEADS["BertLMHeadModel"]
+
+    @classmethod
+    def from_pretrained(cls, path, config=None, **overrides):
+        """As `TFBertPreTrainedModel.from_pretrained`, plus `generation_config.json` when present
+        (else the generation defaults come from the model config, as in transformers)."""
+        model = super().from_pretrained(path, config=config, **overrides)
+        if os.path.isfile(os.path.join(os.fspath(path), GENERATION_CONFIG_NAME)):
+            model.generation_config = GenerationConfig.from_pretrained(path)
+        return model
+
+    def save_pretrained(self, directory, format: str = "hf"):
+        """As `TFBertPreTrainedModel.save_pretrained`, plus `generation_config.json`."""
+        super().save_pretrained(directory, format=format)
+        self.generation_config.save_pretrained(directory)
 
     def forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)

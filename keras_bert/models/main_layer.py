@@ -78,7 +78,11 @@ class TFBertMainLayer(ConfigLayer):
         output_hidden_states=None,
         return_dict=None,
         training=False,
+        cache_index=None,
     ):
+        """`cache_index` (generation under XLA): `past_key_values` is a fixed-size cache preallocated to
+        the maximum length, the new tokens sit at positions cache_index.., and `attention_mask` spans
+        that maximum length (B, S_max). Keys past the current position are hidden by causality."""
         c = self.config
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("Give exactly one of input_ids or inputs_embeds")
@@ -87,6 +91,10 @@ class TFBertMainLayer(ConfigLayer):
         shape = ops.shape(input_ids if input_ids is not None else inputs_embeds)
         batch, length = shape[0], shape[1]
         past_length = 0 if past_key_values is None else ops.shape(past_key_values[0][0])[2]
+        if cache_index is not None:
+            if past_key_values is None:
+                raise ValueError("cache_index needs a preallocated past_key_values (B, heads, max_length, head_dim)")
+            past_length = cache_index
 
         if attention_mask is None:
             attention_mask = ops.ones((batch, length + past_length), dtype="int32")
@@ -124,6 +132,7 @@ class TFBertMainLayer(ConfigLayer):
             output_attentions=bool(output_attentions),
             output_hidden_states=bool(output_hidden_states),
             training=training,
+            cache_index=cache_index,
         )
         pooled = self.pooler(sequence) if self.pooler is not None else None
         out = TFBaseModelOutputWithPoolingAndCrossAttentions(
