@@ -30,6 +30,8 @@ FRESH = textwrap.dedent(
     for i, (kind, name, inputs) in enumerate(args["runs"]):
         fn = loaded.signatures[name] if kind == "signature" else getattr(loaded, name)
         if kind == "signature":
+            if isinstance(inputs, list):  # positional: the signature's input names, in order
+                inputs = dict(zip(sorted(fn.structured_input_signature[1]), inputs))
             out = fn(**{k: tf.constant(v, dtype=tf.as_dtype(d)) for k, (v, d) in inputs.items()})
         else:
             out = fn(*[tf.constant(v, dtype=tf.as_dtype(d)) for v, d in inputs])
@@ -44,8 +46,9 @@ FRESH = textwrap.dedent(
 
 def run_fresh(path, runs, out, tf_text=False):
     """Runs `runs` [(kind, name, inputs)] on a SavedModel in a new process importing only
-    TensorFlow (and tensorflow_text when asked). kind "signature": inputs {name: (values, dtype)};
-    kind "attr": inputs [(values, dtype)] passed positionally to `loaded.<name>`."""
+    TensorFlow (and tensorflow_text when asked). kind "signature": inputs {name: (values, dtype)}
+    or [(values, dtype)] in the order of the signature's sorted input names; kind "attr": inputs
+    [(values, dtype)] passed positionally to `loaded.<name>`. Returns {"<run>/<output>": array}."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3")
     args = json.dumps({"path": str(path), "runs": runs, "out": str(out), "tf_text": tf_text})
     res = subprocess.run([sys.executable, "-c", FRESH, args], capture_output=True, text=True, env=env, cwd="/")
