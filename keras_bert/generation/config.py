@@ -109,9 +109,7 @@ class GenerationConfig:
 
     def to_diff_dict(self) -> dict:
         """Only the fields that differ from the defaults (what `generation_config.json` holds)."""
-        out = {n: v for n, v in self.to_dict().items() if n not in DEFAULTS or DEFAULTS[n] != v}
-        out.pop("jit_compile", None) if not self.jit_compile else None
-        return out
+        return {n: v for n, v in self.to_dict().items() if n not in DEFAULTS or DEFAULTS[n] != v}
 
     @classmethod
     def from_dict(cls, config: dict, **kwargs) -> GenerationConfig:
@@ -121,8 +119,10 @@ class GenerationConfig:
         """Sets the known fields among `kwargs`; returns the others (model inputs, say) untouched."""
         unused = {}
         for name, value in kwargs.items():
-            if name in DEFAULTS or name in self.extra:
-                setattr(self, name, value) if name in DEFAULTS else self.extra.__setitem__(name, value)
+            if name in DEFAULTS:
+                setattr(self, name, value)
+            elif name in self.extra:
+                self.extra[name] = value
             else:
                 unused[name] = value
         self.validate()

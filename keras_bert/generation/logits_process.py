@@ -19,10 +19,22 @@ def _written(ids, cur_len):
     return tf.range(tf.shape(ids)[1])[None, :] < cur_len
 
 
+def _scatter_tokens(tokens, flags, vocab_size):
+    """(B, V) bool: for each row, the tokens (B, W) whose flag (B, W) is set. A scatter, so memory is
+    O(B * W), not the O(B * W * V) of a one-hot; ids outside [0, V) are dropped."""
+    batch, width = tf.shape(tokens)[0], tf.shape(tokens)[1]
+    inside = tf.logical_and(flags, tf.logical_and(tokens >= 0, tokens < vocab_size))
+    rows = tf.repeat(tf.range(batch)[:, None], width, axis=1)  # (B, W)
+    index = tf.stack([rows, tf.clip_by_value(tokens, 0, vocab_size - 1)], axis=-1)  # (B, W, 2)
+    hits = tf.tensor_scatter_nd_max(
+        tf.zeros([batch, vocab_size], tf.int32), tf.reshape(index, [-1, 2]), tf.reshape(tf.cast(inside, tf.int32), [-1])
+    )
+    return hits > 0
+
+
 def _tokens_present(ids, cur_len, vocab_size):
     """(B, V) bool: the token occurs in ids[:, :cur_len]."""
-    hits = tf.one_hot(ids, vocab_size, dtype=tf.float32) * tf.cast(_written(ids, cur_len), tf.float32)[..., None]
-    return tf.reduce_max(hits, axis=1) > 0  # (B, V)
+    return _scatter_tokens(ids, _written(ids, cur_len), vocab_size)
 
 
 def repetition_penalty(penalty, ignore_before=None):
@@ -32,7 +44,7 @@ def repetition_penalty(penalty, ignore_before=None):
     def process(ids, cur_len, scores):
         if ignore_before is not None:
             lead = tf.range(tf.shape(ids)[1])[None, :] < ignore_before[:, None]
-            ids = tf.where(lead, tf.shape(scores)[1], ids)  # out of vocabulary: one_hot gives zeros
+            ids = tf.where(lead, -1, ids)  # out of vocabulary: not counted
         seen = _tokens_present(ids, cur_len, tf.shape(scores)[1])
         penalized = tf.where(scores < 0, scores * penalty, scores / penalty)
         return tf.where(seen, penalized, scores)
@@ -55,8 +67,7 @@ def no_repeat_ngram(n):
         same = tf.reduce_all(tf.equal(windows[:, :, : n - 1], prefix[:, None, :]), axis=-1)  # (B, W)
         complete = tf.range(starts)[None, :] <= cur_len - n  # the whole n-gram is written
         match = tf.logical_and(same, complete)
-        banned = tf.one_hot(windows[:, :, n - 1], tf.shape(scores)[1], dtype=tf.float32)  # (B, W, V)
-        banned = tf.reduce_max(banned * tf.cast(match, tf.float32)[..., None], axis=1) > 0  # (B, V)
+        banned = _scatter_tokens(windows[:, :, n - 1], match, tf.shape(scores)[1])  # (B, V)
         return tf.where(banned, NEG_INF, scores)
 
     return process

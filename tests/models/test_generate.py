@@ -46,13 +46,16 @@ def cross_decoder(tmp_path_factory):
     return keras_bert.TFBertLMHeadModel.from_pretrained(path), reference
 
 
-def _prompt(padded: bool, batch=3, length=6, seed=0):
+def _prompt(padded, batch=3, length=6, seed=0):
+    """Random prompt; padded: False, True / "right" (BERT's tokenizers pad right) or "left"."""
     rng = np.random.default_rng(seed)
     ids = rng.integers(1, 99, (batch, length)).astype("int64")
     mask = np.ones_like(ids)
-    if padded:  # BERT pads on the right
-        mask[1, -2:] = 0
-        mask[2, -1:] = 0
+    if padded:
+        mask[1, :2] = 0
+        mask[2, :1] = 0
+        if padded != "left":
+            mask = mask[:, ::-1].copy()
         ids[mask == 0] = 0
     return ids, mask
 
@@ -86,7 +89,7 @@ GREEDY_CASES = {
 }
 
 
-@pytest.mark.parametrize("padded", [False, True], ids=["unpadded", "padded"])
+@pytest.mark.parametrize("padded", [False, "right", "left"], ids=["unpadded", "right-padded", "left-padded"])
 @pytest.mark.parametrize("case", list(GREEDY_CASES))
 def test_greedy_equals_transformers(decoder, case, padded):
     model, reference = decoder
@@ -102,10 +105,14 @@ def test_greedy_equals_transformers(decoder, case, padded):
         finite = np.isfinite(b.numpy())
         np.testing.assert_array_equal(np.isfinite(a.numpy()), finite)
         np.testing.assert_allclose(a.numpy()[finite], b.numpy()[finite], atol=SCORE_ATOL)
-    if "eos_token_id" in kwargs:  # a row ended early and later positions hold the pad token
+    if "eos_token_id" in kwargs:  # some row ended, and every ended row holds only the pad token after its eos
         out = ours.sequences.numpy()[:, ids.shape[1] :]
         ended = np.isin(out, kwargs["eos_token_id"])
-        assert ended[:, :-1].any(), "the eos tokens chosen should end some row before the last step"
+        assert ended.any(), "the eos tokens chosen should end some row"
+        pad = kwargs.get("pad_token_id", 0)
+        for row, flags in zip(out, ended):
+            if flags.any():
+                assert (row[np.argmax(flags) + 1 :] == pad).all(), row
 
 
 BEAM_CASES = {
@@ -124,7 +131,7 @@ BEAM_CASES = {
 }
 
 
-@pytest.mark.parametrize("padded", [False, True], ids=["unpadded", "padded"])
+@pytest.mark.parametrize("padded", [False, "right", "left"], ids=["unpadded", "right-padded", "left-padded"])
 @pytest.mark.parametrize("case", list(BEAM_CASES))
 def test_beam_search_equals_transformers(decoder, case, padded):
     model, reference = decoder
@@ -139,6 +146,7 @@ def test_beam_search_equals_transformers(decoder, case, padded):
     assert len(ours.scores) == len(theirs.scores)
 
 
+@pytest.mark.slow  # XLA compilation
 @pytest.mark.parametrize("num_beams", [1, 3])
 def test_cross_attention_decoder_equals_transformers(cross_decoder, num_beams):
     model, reference = cross_decoder
@@ -167,6 +175,7 @@ def test_cross_attention_decoder_equals_transformers(cross_decoder, num_beams):
     np.testing.assert_array_equal(xla.numpy(), ours.numpy())
 
 
+@pytest.mark.slow  # XLA compilation
 @pytest.mark.parametrize(
     "kwargs",
     [
@@ -210,6 +219,7 @@ def _support(logits, top_k=None, top_p=None, temperature=1.0):
     return keep
 
 
+@pytest.mark.slow  # XLA compilation
 @pytest.mark.parametrize(
     "warp", [dict(top_k=4), dict(top_k=0, top_p=0.6, temperature=0.7), dict(top_k=10, top_p=0.5)], ids=str
 )
@@ -232,6 +242,25 @@ def test_sampling_is_reproducible_and_respects_top_k_top_p(decoder, warp):
             assert allowed[first[row, t]], f"row {row} step {t}: token {first[row, t]} outside the filtered support"
     xla = model.generate(ids, attention_mask=mask, seed=[7, 11], jit_compile=True, **kwargs).numpy()
     np.testing.assert_array_equal(xla, first)
+
+
+@pytest.mark.slow  # XLA compilation
+def test_beam_sampling_is_reproducible_and_compiles_to_the_same_tokens(decoder):
+    model, _ = decoder
+    ids, mask = _prompt(padded=False, batch=2, length=4)
+    kwargs = dict(do_sample=True, num_beams=3, num_return_sequences=2, max_new_tokens=6, top_k=5, eos_token_id=[35])
+    out = model.generate(
+        ids, attention_mask=mask, seed=[3, 4], return_dict_in_generate=True, output_scores=True, **kwargs
+    )
+    again = model.generate(ids, attention_mask=mask, seed=[3, 4], **kwargs)
+    xla = model.generate(ids, attention_mask=mask, seed=[3, 4], jit_compile=True, **kwargs)
+    np.testing.assert_array_equal(out.sequences.numpy(), again.numpy())
+    np.testing.assert_array_equal(out.sequences.numpy(), xla.numpy())
+    assert out.sequences.shape[0] == 4
+    np.testing.assert_array_equal(out.sequences.numpy()[::2, :4], ids)
+    # Returned beams are ordered best first: scores do not increase within a prompt's group.
+    scores = out.sequences_scores.numpy().reshape(2, 2)
+    assert (scores[:, 0] >= scores[:, 1]).all(), scores
 
 
 def test_generation_config_files_round_trip_with_transformers(decoder, tmp_path):
