@@ -313,7 +313,11 @@ class TFBertPreTrainedModel(CallingContract, FitIntegration, keras.Model):
     @property
     def input_signature(self) -> dict:
         """{name: tf.TensorSpec}: int32 `input_ids`, `attention_mask`, `token_type_ids` of the
-        head's input rank ((None, None), or (None, None, None) for multiple choice)."""
+        head's input rank ((None, None), or (None, None, None) for multiple choice).
+
+        >>> model.input_signature["input_ids"]
+        TensorSpec(shape=(None, None), dtype=tf.int32, name='input_ids')
+        """
         from keras_bert.models.tf_signature import input_signature
 
         return input_signature(self)
@@ -335,7 +339,11 @@ class TFBertPreTrainedModel(CallingContract, FitIntegration, keras.Model):
 
     def serving_output(self, output):
         """The output as 4.x serves it: hidden states, attentions, the decoding cache and
-        cross-attentions dropped unless the config asks for them, tuples stacked into tensors."""
+        cross-attentions dropped unless the config asks for them, tuples stacked into tensors.
+
+        >>> list(model.serving_output(model(batch, output_hidden_states=True)))  # config default
+        ['logits']
+        """
         from keras_bert.models.tf_signature import serving_output
 
         return serving_output(self.config, output)
