@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -144,6 +145,30 @@ def test_beam_search_equals_transformers(decoder, case, padded):
     np.testing.assert_array_equal(ours.sequences.numpy(), theirs.sequences.numpy())
     np.testing.assert_allclose(ours.sequences_scores.numpy(), theirs.sequences_scores.numpy(), atol=SCORE_ATOL)
     assert len(ours.scores) == len(theirs.scores)
+
+
+@pytest.mark.slow  # XLA compilation
+@pytest.mark.parametrize("num_beams", [1, 3])
+def test_relative_position_decoder_equals_uncached_argmax(num_beams):
+    """Relative positions read the cache position (past length / cache_index). transformers 5 dropped
+    relative positions, so the reference is greedy decoding by full, uncached forward passes (NumPy
+    argmax); beam search is checked eager = XLA."""
+    config = keras_bert.BertConfig(
+        **tiny_config(is_decoder=True, position_embedding_type="relative_key_query", initializer_range=0.5)
+    )
+    keras.utils.set_random_seed(0)
+    model = keras_bert.TFBertLMHeadModel(config)
+    ids, mask = _prompt(padded=False)
+    ours = model.generate(ids, attention_mask=mask, max_new_tokens=6, num_beams=num_beams).numpy()
+    if num_beams == 1:
+        expected = ids
+        for _ in range(6):
+            logits = model(input_ids=expected, use_cache=False).logits.numpy()
+            expected = np.concatenate([expected, logits[:, -1].argmax(-1)[:, None]], axis=1)
+        np.testing.assert_array_equal(ours, expected)
+        assert len(np.unique(ours[:, 6:])) > 1, "a degenerate model would not test positions"
+    xla = model.generate(ids, attention_mask=mask, max_new_tokens=6, num_beams=num_beams, jit_compile=True)
+    np.testing.assert_array_equal(xla.numpy(), ours)
 
 
 @pytest.mark.slow  # XLA compilation
