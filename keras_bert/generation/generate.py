@@ -128,7 +128,7 @@ class GenerationMixin:
             seed = tf.zeros([2], tf.int32)
         settings = dict(config=config, max_length=max_length, eos_ids=eos_ids, pad_id=pad_id)
         args = (ids, mask, encoder["encoder_hidden_states"], encoder["encoder_attention_mask"], seed)
-        if config.jit_compile:
+        if config.jit_compile and tf.executing_eagerly():
             results = self._compiled_generate(settings, args)(*args)
         else:
             results = self._run_generation(settings, *args)
@@ -158,9 +158,9 @@ class GenerationMixin:
                 raise ValueError(f"attention_mask shape {tuple(mask.shape)} != input_ids shape {tuple(ids.shape)}")
             return mask
         pad = config.pad_token_id
-        if pad is not None and pad not in _as_list(config.eos_token_id) and bool(tf.reduce_any(ids == pad)):
-            return tf.cast(ids != pad, tf.int32)
-        return tf.ones_like(ids)
+        if pad is None or pad in _as_list(config.eos_token_id):
+            return tf.ones_like(ids)
+        return tf.where(tf.reduce_any(ids == pad), tf.cast(ids != pad, tf.int32), tf.ones_like(ids))
 
     # -- the loops --------------------------------------------------------------------------
     def _run_generation(self, settings, ids, mask, encoder_hidden_states, encoder_attention_mask, seed):
@@ -215,7 +215,12 @@ class GenerationMixin:
 
     # -- results ----------------------------------------------------------------------------
     def _finish(self, config, prompt_length, results):
+        """Trims the buffers to transformers' lengths. Inside a user's `tf.function` (transformers 4.x's
+        `tf.function(model.generate, jit_compile=True)`) lengths are not known while tracing: sequences
+        come back padded to max_length, as transformers 4.x TF's XLA generation returned them."""
         want_scores = config.output_scores and config.return_dict_in_generate
+        if not tf.executing_eagerly():
+            return self._finish_in_graph(config, results, want_scores)
         if config.num_beams == 1:
             buffer, cur_len, scores = results
             cur_len = int(cur_len)
@@ -241,4 +246,24 @@ class GenerationMixin:
             sequences_scores=tf.reshape(beam_scores[:, :r], [-1]) if want_scores else None,
             scores=steps,
             beam_indices=beam_indices[:, :generated],
+        )
+
+    def _finish_in_graph(self, config, results, want_scores):
+        if config.num_beams == 1:
+            buffer, _, scores = results
+            if not config.return_dict_in_generate:
+                return buffer
+            record = TFSampleDecoderOnlyOutput if config.do_sample else TFGreedySearchDecoderOnlyOutput
+            return record(sequences=buffer, scores=tf.unstack(scores) if want_scores else None)
+        sequences, beam_scores, beam_indices, scores, _ = results
+        r = config.num_return_sequences
+        sequences = tf.reshape(sequences[:, :r], [-1, sequences.shape[-1]])
+        if not config.return_dict_in_generate:
+            return sequences
+        record = TFBeamSampleDecoderOnlyOutput if config.do_sample else TFBeamSearchDecoderOnlyOutput
+        return record(
+            sequences=sequences,
+            sequences_scores=tf.reshape(beam_scores[:, :r], [-1]) if want_scores else None,
+            scores=tuple(tf.unstack(scores)) if want_scores else None,
+            beam_indices=tf.reshape(beam_indices[:, :r], [-1, beam_indices.shape[-1]]),
         )

@@ -228,6 +228,24 @@ def test_xla_equals_eager_and_compiles_once(decoder, kwargs):
         np.testing.assert_allclose(a.numpy(), b.numpy(), atol=SCORE_ATOL)
 
 
+@pytest.mark.slow  # XLA compilation
+@pytest.mark.parametrize("num_beams", [1, 3])
+def test_generate_inside_a_users_xla_function(decoder, num_beams):
+    """transformers 4.x TF's idiom `tf.function(model.generate, jit_compile=True)`: the sequences come back
+    padded to max_length (with the pad token after eos) and equal the eager ones on their length."""
+    model, _ = decoder
+    ids, mask = _prompt(padded="right")
+    kwargs = dict(max_new_tokens=8, num_beams=num_beams)
+    kwargs["eos_token_id"] = _eos_mid_sequence(model, ids, mask)
+    eager = model.generate(ids, attention_mask=mask, **kwargs).numpy()
+    xla_generate = tf.function(model.generate, jit_compile=True)
+    padded = xla_generate(tf.constant(ids, tf.int32), attention_mask=tf.constant(mask, tf.int32), **kwargs).numpy()
+    assert padded.shape == (3, 14)
+    np.testing.assert_array_equal(padded[:, : eager.shape[1]], eager)
+    fill = 0 if num_beams == 1 else kwargs["eos_token_id"][0]  # transformers' beam fill: pad or else eos[0]
+    assert (padded[:, eager.shape[1] :] == fill).all()
+
+
 def _support(logits, top_k=None, top_p=None, temperature=1.0):
     """NumPy: the tokens transformers' warpers leave possible, from raw logits (V,)."""
     z = logits.astype("float64") / temperature
