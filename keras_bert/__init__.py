@@ -84,6 +84,7 @@ _EXPORTS = {
     **{name: ("keras_bert.training", name) for name in ("AdamWeightDecay", "WarmUp", "GradientAccumulator")},
     **{name: ("keras_bert.collators", name) for name in COLLATOR_NAMES},
     "KerasMetricCallback": ("keras_bert.callbacks", "KerasMetricCallback"),
+    "GenerationConfig": ("keras_bert.generation.config", "GenerationConfig"),
     **{name: ("keras_bert.tokenization.encoding", name) for name in ("BatchEncoding", "CharSpan", "TokenSpan")},
 }
 
@@ -140,6 +141,7 @@ __all__ = [
     "DataCollatorForTokenClassification",
     "DataCollatorForLanguageModeling",
     "KerasMetricCallback",
+    "GenerationConfig",
     "BatchEncoding",
     "CharSpan",
     "TokenSpan",
@@ -169,6 +171,7 @@ if TYPE_CHECKING:  # static tools see the eager imports; at run time `__getattr_
         default_data_collator,
     )
     from keras_bert.config import BertConfig
+    from keras_bert.generation.config import GenerationConfig
     from keras_bert.inference import predict_fn
     from keras_bert.models import (
         TFBertForMaskedLM,

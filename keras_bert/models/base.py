@@ -372,6 +372,13 @@ class TFBertPreTrainedModel(CallingContract, FitIntegration, keras.Model):
         """Weights as {HF PyTorch name: numpy array}, named as the transformers class saves them."""
         return pretrained.hf_state_dict(self)
 
+    def load_extras(self, directory: str):
+        """Reads the files a head keeps besides config and weights (none here; the LM head's
+        `generation_config.json`). Called by `from_pretrained` with the resolved directory."""
+
+    def save_extras(self, directory: str):
+        """Writes the files `load_extras` reads. Called by `save_pretrained`."""
+
     def save_pretrained(
         self, directory, saved_model: bool = False, version: int = 1, signatures=None, format: str = "hf", **kwargs
     ):

@@ -82,18 +82,13 @@ class TFBertLMHeadModel(GenerationMixin, _ClsModel):
 
     spec = HEADS["BertLMHeadModel"]
 
-    @classmethod
-    def from_pretrained(cls, path, config=None, **overrides):
-        """As `TFBertPreTrainedModel.from_pretrained`, plus `generation_config.json` when present
-        (else the generation defaults come from the model config, as in transformers)."""
-        model = super().from_pretrained(path, config=config, **overrides)
-        if os.path.isfile(os.path.join(os.fspath(path), GENERATION_CONFIG_NAME)):
-            model.generation_config = GenerationConfig.from_pretrained(path)
-        return model
+    def load_extras(self, directory):
+        """`generation_config.json` when the checkpoint has one (else the generation defaults come
+        from the model config, as in transformers)."""
+        if os.path.isfile(os.path.join(directory, GENERATION_CONFIG_NAME)):
+            self.generation_config = GenerationConfig.from_pretrained(directory)
 
-    def save_pretrained(self, directory, format: str = "hf"):
-        """As `TFBertPreTrainedModel.save_pretrained`, plus `generation_config.json`."""
-        super().save_pretrained(directory, format=format)
+    def save_extras(self, directory):
         self.generation_config.save_pretrained(directory)
 
     def forward(self, inputs, training=False):

@@ -63,6 +63,7 @@ def load_pretrained(cls, name_or_path, *model_args, **kwargs):
     state, mismatched = hub.drop_mismatched(state, shapes, directory, args.ignore_mismatched_sizes)
     model.loading_info = load_state(model, state, source=directory)
     model.loading_info["mismatched_keys"] = mismatched
+    model.load_extras(directory)
     return (model, model.loading_info) if args.output_loading_info else model
 
 
@@ -106,3 +107,4 @@ def save_pretrained(model, directory, format: str = "hf"):
         if os.path.exists(tmp):
             os.remove(tmp)
     model.config.copy(architectures=[model.spec.hf_name]).save_pretrained(directory)
+    model.save_extras(directory)

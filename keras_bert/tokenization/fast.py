@@ -257,6 +257,7 @@ class BertTokenizerFast(BertTokenizer):
         cut.truncate(max(len(cut) - (total - max_length), 0), direction=self.truncation_side)
         return backend.post_process(a, b, add_special_tokens=add_special)
 
+
 def _as_pair(item):
     return (item[0], item[1]) if isinstance(item, tuple) else (item, None)
 
