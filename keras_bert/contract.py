@@ -101,6 +101,19 @@ def merge_inputs(first, kwargs: dict) -> dict:
     return merged
 
 
+def config_defaults(config, call: Mapping) -> dict:
+    """`output_attentions`, `output_hidden_states` and `return_dict` of one call, those the call
+    leaves unset (None) taken from the config (`config.use_return_dict` for `return_dict`), as in
+    transformers. Used by `split_call` and by the bare encoders (Keras main layer, twin BertModel)."""
+    out = {name: call.get(name) for name in ("output_attentions", "output_hidden_states", "return_dict")}
+    for name in ("output_attentions", "output_hidden_states"):
+        if out[name] is None:
+            out[name] = getattr(config, name, False)
+    if out["return_dict"] is None:
+        out["return_dict"] = getattr(config, "use_return_dict", True)
+    return out
+
+
 def split_call(spec: HeadSpec, model_name: str, first, kwargs: dict, config=None) -> tuple[dict, dict, bool]:
     """(inputs, labels, return_dict) of one call. `kwargs` holds every other call argument.
 
@@ -111,11 +124,7 @@ def split_call(spec: HeadSpec, model_name: str, first, kwargs: dict, config=None
     """
     merged = merge_inputs(first, kwargs)
     if config is not None:
-        for name in ("output_attentions", "output_hidden_states"):
-            if merged.get(name) is None:
-                merged[name] = getattr(config, name, False)
-        if merged.get("return_dict") is None:
-            merged["return_dict"] = getattr(config, "use_return_dict", True)
+        merged.update(config_defaults(config, merged))
     labels = {n: merged.pop(n) for n in LABEL_NAMES if n in merged}
     labels = {n: v for n, v in labels.items() if v is not None}
     unsupported = sorted(set(labels) - set(spec.label_names))

@@ -106,7 +106,6 @@ def test_twin_config_switches_apply_when_the_call_does_not_say(reference):
     from keras_bert.torch import BertForSequenceClassification
 
     path, batch, hidden, attentions = reference
-    # A head (the twin's BertModel.forward does not go through contract.split_call yet).
     twin = BertForSequenceClassification.from_pretrained(path, output_hidden_states=True, return_dict=False)
     with torch.no_grad():
         out = twin(**{k: torch.tensor(v) for k, v in batch.items()})
@@ -115,3 +114,24 @@ def test_twin_config_switches_apply_when_the_call_does_not_say(reference):
     assert len(got) == len(hidden)
     for g, want in zip(got, hidden):
         np.testing.assert_allclose(g.numpy(), want, atol=1e-5, rtol=1e-5)
+
+
+def test_bare_encoders_take_config_switches(reference):
+    """The Keras main layer called directly and the twin's bare BertModel apply the config too."""
+    import torch
+
+    from keras_bert import TFBertModel
+    from keras_bert.torch import BertModel
+
+    path, batch, hidden, attentions = reference
+    keras_model = TFBertModel.from_pretrained(path, output_hidden_states=True)
+    out = keras_model.bert(**{k: np.asarray(v, "int32") for k, v in batch.items()})
+    assert len(out.hidden_states) == len(hidden)
+    for got, want in zip(out.hidden_states, hidden):
+        np.testing.assert_allclose(np.asarray(got), want, atol=1e-5, rtol=1e-5)
+    twin = BertModel.from_pretrained(path, output_attentions=True, attn_implementation="eager").eval()
+    with torch.no_grad():
+        twin_out = twin(**{k: torch.tensor(v) for k, v in batch.items()})
+    assert len(twin_out.attentions) == len(attentions)
+    for got, want in zip(twin_out.attentions, attentions):
+        np.testing.assert_allclose(got.numpy(), want, atol=1e-5, rtol=1e-5)

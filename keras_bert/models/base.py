@@ -69,7 +69,7 @@ class TFBertPreTrainedModel(CallingContract, FitIntegration, keras.Model):
     # -- the encoder ------------------------------------------------------------------------
     def encode(self, inputs: dict, training=False):
         """Runs the encoder with HF's hidden-state / attention options."""
-        return self.bert(**inputs, training=training)
+        return self.bert(**inputs, return_dict=True, training=training)  # the head builds its own record
 
     def get_input_embeddings(self):
         """The word-embedding layer (its variable is also the tied MLM decoder matrix)."""

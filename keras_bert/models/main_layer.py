@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from keras_bert.contract import cross_attention_inputs
+from keras_bert.contract import config_defaults, cross_attention_inputs
 from keras_bert.layers.common import ConfigLayer
 from keras_bert.layers.embeddings import TFBertEmbeddings
 from keras_bert.layers.encoder import TFBertEncoder, TFBertPooler
@@ -87,7 +87,14 @@ class TFBertMainLayer(ConfigLayer):
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("Give exactly one of input_ids or inputs_embeds")
         use_cache = (c.use_cache if use_cache is None else use_cache) and c.is_decoder
-        return_dict = True if return_dict is None else return_dict
+        flags = config_defaults(
+            c,
+            dict(
+                output_attentions=output_attentions, output_hidden_states=output_hidden_states, return_dict=return_dict
+            ),
+        )
+        output_attentions, output_hidden_states = flags["output_attentions"], flags["output_hidden_states"]
+        return_dict = flags["return_dict"]
         shape = ops.shape(input_ids if input_ids is not None else inputs_embeds)
         batch, length = shape[0], shape[1]
         past_length = 0 if past_key_values is None else ops.shape(past_key_values[0][0])[2]

@@ -78,7 +78,7 @@ class _TwinHead(BertPreTrainedModel):
         return out if return_dict else out.to_tuple()
 
     def encode(self, inputs: dict):
-        return self.bert(**inputs)
+        return self.bert(**inputs, return_dict=True)  # the head builds its own record
 
     def head_forward(self, inputs: dict):
         raise NotImplementedError

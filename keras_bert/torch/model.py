@@ -23,6 +23,7 @@ from keras_bert.checkpoints import CheckpointError, detect_format, load_checkpoi
 from keras_bert.checkpoints.hf_pytorch import write_safetensors
 from keras_bert.checkpoints.names import BASE_PREFIX, checkpoint_state, is_redundant, resolve_state, to_base_model_names
 from keras_bert.config import BertConfig
+from keras_bert.contract import config_defaults
 from keras_bert.torch.layers import BertEmbeddings, BertEncoder, BertPooler
 from keras_bert.torch.outputs import BaseModelOutputWithPoolingAndCrossAttentions
 
@@ -305,9 +306,15 @@ class BertModel(BertPreTrainedModel):
     ):
         if (input_ids is None) == (inputs_embeds is None):
             raise ValueError("Pass exactly one of input_ids and inputs_embeds")
-        output_attentions = bool(output_attentions)
-        output_hidden_states = bool(output_hidden_states)
-        return_dict = True if return_dict is None else return_dict
+        flags = config_defaults(
+            self.config,
+            dict(
+                output_attentions=output_attentions, output_hidden_states=output_hidden_states, return_dict=return_dict
+            ),
+        )
+        output_attentions = bool(flags["output_attentions"])
+        output_hidden_states = bool(flags["output_hidden_states"])
+        return_dict = flags["return_dict"]
         if self.config.is_decoder:
             use_cache = self.config.use_cache if use_cache is None else use_cache
         else:
