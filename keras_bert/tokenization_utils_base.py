@@ -2,14 +2,13 @@
 
 `from transformers.tokenization_utils_base import PreTrainedTokenizerBase, PaddingStrategy` (the
 multiple-choice guide's collator) becomes `from keras_bert.tokenization_utils_base import ...`.
-`PreTrainedTokenizerBase` is the base of keras_bert's tokenizers (`BertTokenizer`; the fast one
-derives from it).
+`PreTrainedTokenizerBase` is the base class of keras_bert's `BertTokenizer` and `BertTokenizerFast`.
 """
 
 from enum import StrEnum
 
-from keras_bert.tokenization.bert_tokenizer import BertTokenizer as PreTrainedTokenizerBase
-from keras_bert.tokenization.encoding import BatchEncoding
+from keras_bert.tokenization.base import PreTrainedTokenizerBase
+from keras_bert.tokenization.batch_encoding import BatchEncoding
 
 
 class PaddingStrategy(StrEnum):

@@ -1,80 +1,64 @@
-"""BertTokenizer: the pure-Python BERT tokenizer (the parity reference)."""
+"""BertTokenizer: the pure-Python BERT tokenizer (the parity reference).
 
-import json
+Its pieces: vocabulary loading (`vocab`), special and added tokens (`special_tokens`), the
+transformers call API (`base`), saved files (`pretrained_files`); here only what is BERT's own:
+the options, basic + WordPiece tokenization and the `[CLS] A [SEP] B [SEP]` layout.
+"""
+
 import os
 
-from keras_bert.tokenization import encoding
-from keras_bert.tokenization.basic import BasicTokenizer, split_on_tokens
-from keras_bert.tokenization.wordpiece import WordpieceTokenizer, load_vocab
-
-VOCAB_FILE = "vocab.txt"
-CONFIG_FILE = "tokenizer_config.json"
-SPECIAL_TOKENS_FILE = "special_tokens_map.json"
-SPECIAL_TOKEN_NAMES = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
-CONFIG_KEYS = (
-    "do_lower_case",
-    "do_basic_tokenize",
-    "never_split",
-    "tokenize_chinese_chars",
-    "strip_accents",
-    "model_max_length",
-    "clean_up_tokenization_spaces",
-    "padding_side",
-    "truncation_side",
+from keras_bert.tokenization.base import PreTrainedTokenizerBase, as_id_list
+from keras_bert.tokenization.basic import BasicTokenizer
+from keras_bert.tokenization.pretrained_files import (
+    CONFIG_FILE,
+    CONFIG_KEYS,
+    SPECIAL_TOKENS_FILE,
+    read_pretrained_config,
+    write_pretrained_files,
 )
+from keras_bert.tokenization.special_tokens import SPECIAL_TOKEN_NAMES, token_content
+from keras_bert.tokenization.vocab import VOCAB_FILE, load_vocab
+from keras_bert.tokenization.wordpiece import WordpieceTokenizer
+
+__all__ = [
+    "BertTokenizer",
+    "CONFIG_FILE",
+    "CONFIG_KEYS",
+    "SPECIAL_TOKENS_FILE",
+    "SPECIAL_TOKEN_NAMES",
+    "VOCAB_FILE",
+    "as_id_list",
+    "read_pretrained_config",
+]
 
 
-def read_pretrained_config(directory):
-    """Constructor kwargs from tokenizer_config.json + special_tokens_map.json."""
-    kwargs = {}
-    for name in (CONFIG_FILE, SPECIAL_TOKENS_FILE):
-        path = os.path.join(directory, name)
-        if os.path.isfile(path):
-            with open(path, encoding="utf-8") as f:
-                data = json.load(f)
-            for key, value in data.items():
-                if isinstance(value, dict) and "content" in value:  # AddedToken form
-                    value = value["content"]
-                if key in CONFIG_KEYS or key in SPECIAL_TOKEN_NAMES:
-                    kwargs[key] = value
-    return kwargs
-
-
-def as_id_list(ids):
-    """An id, a list of ids, or a 1-D array / tensor as a list of Python ints."""
-    if hasattr(ids, "numpy"):
-        ids = ids.numpy()
-    if hasattr(ids, "tolist"):
-        ids = ids.tolist()
-    return [ids] if isinstance(ids, int) else [int(i) for i in ids]
-
-
-class BertTokenizer:
-    """WordPiece BERT tokenizer in pure Python (matches HF's slow tokenizer).
+class BertTokenizer(PreTrainedTokenizerBase):
+    """WordPiece BERT tokenizer in pure Python (matches transformers' Python `BertTokenizer`).
 
     Args:
-        vocab_file: path to vocab.txt (one token per line). Every special
-            token must be in it; a vocabulary without `unk_token` (or any
-            other special token) raises `ValueError` naming the token.
+        vocab_file: path to vocab.txt (UTF-8, one token per line). Special tokens missing from it
+            are appended as added tokens (ids from `vocab_size` on), as transformers 4.34+, except
+            `unk_token`: a vocabulary without it raises ValueError naming the file (transformers
+            would give unknown words an id past the vocabulary).
         do_lower_case: lowercase with `str.lower()` before WordPiece.
-        do_basic_tokenize: run clean-up/punctuation splitting; if False, the
-            text is only split on whitespace before WordPiece.
-        never_split: words kept whole (no lowercasing, no punctuation split,
-            no WordPiece; looked up directly, `unk_token` if absent).
-        unk_token, sep_token, pad_token, cls_token, mask_token: special
-            tokens. Written inside text they are recognised verbatim.
+        do_basic_tokenize: run clean-up/punctuation splitting; if False, the text is only split
+            on whitespace before WordPiece (no lowercasing).
+        never_split: words kept whole (no lowercasing, no punctuation split, no WordPiece;
+            looked up directly, `unk_token` if absent).
+        unk_token, sep_token, pad_token, cls_token, mask_token: special tokens (str,
+            `AddedToken` or None). Written inside text they are recognised verbatim.
+        additional_special_tokens: more special tokens (skipped by `skip_special_tokens`).
         tokenize_chinese_chars: split CJK ideographs into single tokens.
-        strip_accents: strip accents (NFD, drop Mn); None follows
-            `do_lower_case`.
-        model_max_length: length used by truncation/"max_length" padding
-            when `max_length` is not given; None means unlimited.
-        padding_side, truncation_side: "right" (default) or "left": which end
-            `__call__` pads, and which end truncation cuts.
+        strip_accents: strip accents (NFD, drop Mn); None follows `do_lower_case`.
+        model_max_length: length used by truncation/"max_length" padding when `max_length` is not
+            given; None means unlimited.
+        padding_side, truncation_side: "right" (default) or "left".
+        added_tokens_decoder: {id: token or (token, special)} restored by `from_pretrained`.
 
-    Inputs are Python `str`; bytes are not accepted (decode them first, e.g.
-    with `errors="replace"`: U+FFFD is then dropped by the clean-up, the same
-    as `TFBertTokenizer` does for invalid UTF-8). The empty string encodes to
-    `[CLS] [SEP]`; an empty batch gives empty lists.
+    Inputs are Python `str`; bytes are not accepted (decode them first, e.g. with
+    `errors="replace"`: U+FFFD is then dropped by the clean-up, as `TFBertTokenizer` does for
+    invalid UTF-8). Lone surrogates and unassigned code points are dropped like control
+    characters. The empty string encodes to `[CLS] [SEP]`; an empty batch gives empty lists.
     """
 
     def __init__(
@@ -94,6 +78,8 @@ class BertTokenizer:
         clean_up_tokenization_spaces=True,
         padding_side="right",
         truncation_side="right",
+        additional_special_tokens=None,
+        added_tokens_decoder=None,
     ):
         if not os.path.isfile(vocab_file):
             raise ValueError(f"Can't find a vocabulary file at path {vocab_file!r}.")
@@ -105,21 +91,22 @@ class BertTokenizer:
         self.never_split = list(never_split or [])
         self.tokenize_chinese_chars = tokenize_chinese_chars
         self.strip_accents = strip_accents
+        if model_max_length is not None and (not isinstance(model_max_length, int) or model_max_length < 0):
+            raise ValueError(f"model_max_length must be a non-negative int or None, got {model_max_length!r}")
         self.model_max_length = model_max_length
         self.clean_up_tokenization_spaces = clean_up_tokenization_spaces
-        for name, side in (("padding_side", padding_side), ("truncation_side", truncation_side)):
-            if side not in ("right", "left"):
-                raise ValueError(f"{name} must be 'right' or 'left', got {side!r}")
         self.padding_side, self.truncation_side = padding_side, truncation_side
-        self.unk_token, self.sep_token, self.pad_token = unk_token, sep_token, pad_token
-        self.cls_token, self.mask_token = cls_token, mask_token
-        for name in SPECIAL_TOKEN_NAMES:
-            token = getattr(self, name)
-            if token not in self.vocab:
-                raise ValueError(
-                    f"{name}={token!r} is not in the vocabulary {vocab_file!r}; every "
-                    "special token must be a line of vocab.txt."
-                )
+        specials = dict(
+            unk_token=unk_token, sep_token=sep_token, pad_token=pad_token, cls_token=cls_token, mask_token=mask_token
+        )
+        if token_content(unk_token) is not None and token_content(unk_token) not in self.vocab:
+            raise ValueError(
+                f"unk_token={token_content(unk_token)!r} is not in the vocabulary {vocab_file!r}; words outside the "
+                "vocabulary map to it, so it must be a line of vocab.txt (an id past the vocabulary would "
+                "index past the model's embeddings)."
+            )
+        self._init_special_tokens(specials, additional_special_tokens)
+        self._restore_added_tokens(added_tokens_decoder or {})
         self.basic_tokenizer = BasicTokenizer(
             do_lower_case=do_lower_case,
             never_split=self.never_split,
@@ -128,40 +115,45 @@ class BertTokenizer:
         )
         self.wordpiece_tokenizer = WordpieceTokenizer(self.vocab, unk_token)
 
-    model_input_names = ["input_ids", "token_type_ids", "attention_mask"]
+    def _restore_added_tokens(self, added_tokens_decoder):
+        """Re-adds saved added tokens in id order; a saved id that no longer fits is a ValueError."""
+        for index, token in sorted((int(i), t) for i, t in added_tokens_decoder.items()):
+            content, special = token if isinstance(token, tuple) else (token_content(token), None)
+            if special is None:
+                special = bool(getattr(token, "special", False))
+            if content not in self.added_tokens_encoder:
+                self._add([content], special=special)
+            elif special:
+                self._special_added.add(content)
+            if self.added_tokens_encoder[content] != index:
+                raise ValueError(
+                    f"Added token {content!r} was saved with id {index} but gets id "
+                    f"{self.added_tokens_encoder[content]} with vocabulary {self.vocab_file!r}"
+                )
 
-    # -- special tokens -------------------------------------------------
-    @property
-    def all_special_tokens(self):
-        return [getattr(self, n) for n in SPECIAL_TOKEN_NAMES]
-
-    @property
-    def all_special_ids(self):
-        return [self.vocab[t] for t in self.all_special_tokens]
-
-    unk_token_id = property(lambda self: self.vocab[self.unk_token])
-    sep_token_id = property(lambda self: self.vocab[self.sep_token])
-    pad_token_id = property(lambda self: self.vocab[self.pad_token])
-    cls_token_id = property(lambda self: self.vocab[self.cls_token])
-    mask_token_id = property(lambda self: self.vocab[self.mask_token])
-
-    @property
-    def vocab_size(self):
-        return len(self.vocab)
-
-    def get_vocab(self):
-        return dict(self.vocab)
+    def __setattr__(self, name, value):
+        if name in ("padding_side", "truncation_side") and value not in ("right", "left"):
+            raise ValueError(f"{name} must be 'right' or 'left', got {value!r}")
+        super().__setattr__(name, value)
 
     # -- loading / saving -----------------------------------------------
     @classmethod
     def from_pretrained(cls, directory, *init_inputs, **kwargs):
-        """Loads vocab.txt, tokenizer_config.json and special_tokens_map.json from a directory or a
-        hub name in the local Hugging Face cache; hub keywords (`cache_dir`, `revision`,
-        `local_files_only`, `token`, `subfolder`, ...) as `keras_bert.hub.pop_hub_kwargs`.
+        """Loads vocab.txt and the saved options and added tokens from a directory or a hub name in
+        the local Hugging Face cache; keyword options override the saved ones. Hub keywords
+        (`cache_dir`, `revision`, `local_files_only`, `token`, `subfolder`, ...) as
+        `keras_bert.hub.pop_hub_kwargs`.
 
         Example:
             >>> tokenizer = BertTokenizer.from_pretrained("bert-base-uncased", local_files_only=True)
         """
+        directory = cls._resolve_directory(directory, init_inputs, kwargs)
+        config = read_pretrained_config(directory)
+        config.update(kwargs)
+        return cls(os.path.join(directory, VOCAB_FILE), **config)
+
+    @classmethod
+    def _resolve_directory(cls, directory, init_inputs, kwargs):
         from keras_bert import hub
 
         if init_inputs:
@@ -169,17 +161,18 @@ class BertTokenizer:
                 f"{cls.__name__}.from_pretrained takes options by keyword, got {len(init_inputs)} positional"
             )
         directory = hub.resolve(directory, "tokenizer", **hub.pop_hub_kwargs(kwargs))
-        vocab = os.path.join(directory, VOCAB_FILE)
-        if not os.path.isfile(vocab):
+        if not os.path.isfile(os.path.join(directory, VOCAB_FILE)):
             raise ValueError(f"No {VOCAB_FILE} in {directory!r}.")
-        config = read_pretrained_config(directory)
-        config.update(kwargs)
-        return cls(vocab, **config)
+        return directory
 
     def get_config(self):
         """Constructor kwargs (without vocab_file)."""
         config = {k: getattr(self, k) for k in CONFIG_KEYS}
         config.update({n: getattr(self, n) for n in SPECIAL_TOKEN_NAMES})
+        config["additional_special_tokens"] = list(self.additional_special_tokens)
+        config["added_tokens_decoder"] = {
+            i: (t, t in self._special_added) for i, t in sorted(self.added_tokens_decoder.items())
+        }
         return config
 
     def save_vocabulary(self, save_directory, filename_prefix=None):
@@ -191,29 +184,22 @@ class BertTokenizer:
                 f.write(token + "\n")
         return (path,)
 
-    def save_pretrained(self, save_directory):
-        """Writes vocab.txt, tokenizer_config.json and special_tokens_map.json."""
-        os.makedirs(save_directory, exist_ok=True)
-        config = self.get_config()
-        if config["model_max_length"] is None:
-            del config["model_max_length"]
-        config["tokenizer_class"] = "BertTokenizer"
-        with open(os.path.join(save_directory, CONFIG_FILE), "w", encoding="utf-8") as f:
-            json.dump(config, f, indent=2, ensure_ascii=False)
-        with open(os.path.join(save_directory, SPECIAL_TOKENS_FILE), "w", encoding="utf-8") as f:
-            json.dump({n: getattr(self, n) for n in SPECIAL_TOKEN_NAMES}, f, indent=2, ensure_ascii=False)
-        return (
-            *self.save_vocabulary(save_directory),
-            os.path.join(save_directory, CONFIG_FILE),
-            os.path.join(save_directory, SPECIAL_TOKENS_FILE),
-        )
+    def save_pretrained(self, save_directory, **kwargs):
+        """Writes vocab.txt, tokenizer_config.json, special_tokens_map.json (and added_tokens.json)."""
+        for key in kwargs:
+            if key not in ("legacy_format", "filename_prefix", "push_to_hub"):
+                raise TypeError(f"save_pretrained got an unexpected keyword {key!r}")
+        files = write_pretrained_files(self, save_directory, type(self).__name__)
+        return (*self.save_vocabulary(save_directory), *files)
 
     # -- tokens and ids ---------------------------------------------------
-    def tokenize(self, text):
-        """Text to WordPiece tokens; special tokens in the text stay whole."""
+    def tokenize(self, text, **kwargs):
+        """Text to WordPiece tokens; special and added tokens in the text stay whole."""
+        if kwargs.pop("add_special_tokens", False):
+            return self.convert_ids_to_tokens(self.encode(text, **kwargs))
         tokens = []
-        for piece, is_special in split_on_tokens(text, self.all_special_tokens):
-            if is_special:
+        for piece, is_added in self._split_added_tokens(text):
+            if is_added:
                 tokens.append(piece)
             elif self.do_basic_tokenize:
                 for word in self.basic_tokenizer.tokenize(piece, self.all_special_tokens):
@@ -224,18 +210,6 @@ class BertTokenizer:
             else:
                 tokens.extend(self.wordpiece_tokenizer.tokenize(piece))
         return tokens
-
-    def convert_tokens_to_ids(self, tokens):
-        unk = self.unk_token_id
-        if isinstance(tokens, str):
-            return self.vocab.get(tokens, unk)
-        return [self.vocab.get(t, unk) for t in tokens]
-
-    def convert_ids_to_tokens(self, ids, skip_special_tokens=False):
-        if isinstance(ids, int):
-            return self.ids_to_tokens.get(ids, self.unk_token)
-        special = set(self.all_special_ids) if skip_special_tokens else ()
-        return [self.ids_to_tokens.get(int(i), self.unk_token) for i in ids if int(i) not in special]
 
     def convert_tokens_to_string(self, tokens):
         """Word pieces to text: joined with spaces, `##` continuations glued on."""
@@ -254,8 +228,13 @@ class BertTokenizer:
     def get_special_tokens_mask(self, token_ids_0, token_ids_1=None, already_has_special_tokens=False):
         """1 for special tokens, 0 for sequence tokens."""
         if already_has_special_tokens:
+            if token_ids_1 is not None:
+                raise ValueError(
+                    "You should not supply a second sequence if the provided sequence of "
+                    "ids is already formatted with special tokens for the model."
+                )
             special = set(self.all_special_ids)
-            return [int(i in special) for i in list(token_ids_0) + list(token_ids_1 or [])]
+            return [int(i in special) for i in token_ids_0]
         mask = [1] + [0] * len(token_ids_0) + [1]
         if token_ids_1 is not None:
             mask += [0] * len(token_ids_1) + [1]
@@ -267,182 +246,3 @@ class BertTokenizer:
         if token_ids_1 is not None:
             out += [1] * (len(token_ids_1) + 1)
         return out
-
-    def encode(self, text, text_pair=None, add_special_tokens=True, **kwargs):
-        """Ids of one text (or pair) with special tokens; accepts __call__ options."""
-        return self(
-            text,
-            text_pair,
-            add_special_tokens=add_special_tokens,
-            return_token_type_ids=False,
-            return_attention_mask=False,
-            **kwargs,
-        )["input_ids"]
-
-    def decode(self, ids, skip_special_tokens=False, clean_up_tokenization_spaces=None):
-        """Ids (a list, array or tensor) to text: joins tokens, glues `##` pieces, optional clean-up.
-
-        Example:
-            >>> tokenizer.decode(tokenizer("Hello, world!")["input_ids"])  # doctest: +SKIP
-            '[CLS] hello, world! [SEP]'
-        """
-        tokens = self.convert_ids_to_tokens(as_id_list(ids), skip_special_tokens=skip_special_tokens)
-        return self._maybe_clean(self.convert_tokens_to_string(tokens), clean_up_tokenization_spaces)
-
-    def _maybe_clean(self, text, clean_up_tokenization_spaces):
-        clean = clean_up_tokenization_spaces
-        clean = self.clean_up_tokenization_spaces if clean is None else clean
-        return self.clean_up_tokenization(text) if clean else text
-
-    @staticmethod
-    def clean_up_tokenization(text):
-        """Removes the spaces tokenization put before punctuation and English contractions."""
-        for a, b in (
-            (" .", "."),
-            (" ?", "?"),
-            (" !", "!"),
-            (" ,", ","),
-            (" ' ", "'"),
-            (" n't", "n't"),
-            (" 'm", "'m"),
-            (" 's", "'s"),
-            (" 've", "'ve"),
-            (" 're", "'re"),
-        ):
-            text = text.replace(a, b)
-        return text
-
-    def batch_decode(self, sequences, skip_special_tokens=False, clean_up_tokenization_spaces=None):
-        """`decode` of each row (a list of lists, or a 2-D array / tensor)."""
-        if hasattr(sequences, "numpy"):
-            sequences = sequences.numpy()
-        clean = clean_up_tokenization_spaces
-        skip = skip_special_tokens
-        return [self.decode(s, skip_special_tokens=skip, clean_up_tokenization_spaces=clean) for s in sequences]
-
-    def __len__(self):
-        """Size of the full vocabulary (transformers: base vocabulary plus added tokens)."""
-        return len(self.vocab)
-
-    def encode_plus(self, text, text_pair=None, **kwargs):
-        """One text (or pair) to a BatchEncoding; takes the `__call__` options."""
-        if encoding.is_batched(text, kwargs.get("is_split_into_words", False)):
-            raise ValueError(f"encode_plus takes one text (or pair), got a batch {text!r:.80}; use batch_encode_plus")
-        return self(text, text_pair, **kwargs)
-
-    def batch_encode_plus(self, batch_text_or_text_pairs, **kwargs):
-        """A list of texts or (text, text_pair) pairs to a BatchEncoding; takes the `__call__` options.
-
-        Example:
-            >>> tokenizer.batch_encode_plus([("a question", "its context")], padding=True)  # doctest: +SKIP
-        """
-        if not isinstance(batch_text_or_text_pairs, (list, tuple)):
-            raise ValueError(f"batch_encode_plus takes a list of texts or pairs, got {batch_text_or_text_pairs!r:.80}")
-        return self(list(batch_text_or_text_pairs), **kwargs)
-
-    def __call__(
-        self,
-        text,
-        text_pair=None,
-        padding=False,
-        truncation=None,
-        max_length=None,
-        pad_to_multiple_of=None,
-        stride=0,
-        return_overflowing_tokens=False,
-        return_special_tokens_mask=False,
-        return_token_type_ids=None,
-        return_attention_mask=None,
-        return_tensors=None,
-        add_special_tokens=True,
-        is_split_into_words=False,
-        return_offsets_mapping=False,
-        return_length=False,
-        verbose=True,
-    ):
-        """Encodes a text, a pair, or a batch of either, as transformers' tokenizer `__call__`.
-
-        Args:
-            text: a str, a list of str (a batch), or a list of (text, text_pair)
-                pairs; with `is_split_into_words`, a list of words or a batch of them.
-            text_pair: the second sequence(s), same shape as `text`.
-            padding: False/"do_not_pad", True/"longest", "max_length".
-            truncation: False/"do_not_truncate", True/"longest_first",
-                "only_first", "only_second"; `max_length` alone implies "longest_first".
-            max_length, pad_to_multiple_of, stride: lengths; `stride` is the overlap
-                of overflowing windows.
-            return_*: extra outputs (`overflowing_tokens` on the Python tokenizer;
-                one row per window plus `overflow_to_sample_mapping` on the fast one).
-            return_tensors: None (lists), "np", "tf" (int32) or "pt".
-
-        `padding_side` / `truncation_side` attributes ("right"/"left") say which
-        end is padded or cut. Returns a `BatchEncoding`.
-
-        Example:
-            >>> enc = tokenizer(["a question"], ["its context"], padding="max_length", max_length=16)  # doctest: +SKIP
-            >>> enc.input_ids[0][:4]  # doctest: +SKIP
-        """
-        del verbose  # accepted for transformers compatibility; nothing is logged
-        return self._encode_call(
-            encoding.as_text_input(text),
-            encoding.as_text_input(text_pair),
-            padding=padding,
-            truncation=truncation,
-            max_length=max_length,
-            pad_to_multiple_of=pad_to_multiple_of,
-            stride=stride,
-            is_split_into_words=is_split_into_words,
-            return_overflowing_tokens=return_overflowing_tokens,
-            return_special_tokens_mask=return_special_tokens_mask,
-            return_token_type_ids=return_token_type_ids,
-            return_attention_mask=return_attention_mask,
-            return_offsets_mapping=return_offsets_mapping,
-            return_length=return_length,
-            return_tensors=return_tensors,
-            add_special_tokens=add_special_tokens,
-        )
-
-    def pad(
-        self,
-        encoded_inputs,
-        padding=True,
-        max_length=None,
-        pad_to_multiple_of=None,
-        padding_side=None,
-        return_attention_mask=None,
-        return_tensors=None,
-        verbose=True,
-    ):
-        """Pads encodings to one length, as transformers' `PreTrainedTokenizerBase.pad`.
-
-        `encoded_inputs` is one encoding, a batch (dict of lists of rows) or a list of encodings
-        (dicts); see `keras_bert.tokenization.encoding.pad` for the rules. Returns a `BatchEncoding`.
-
-        Example:
-            >>> features = [tokenizer("a"), tokenizer("a longer text")]  # doctest: +SKIP
-            >>> tokenizer.pad(features, return_tensors="np")["attention_mask"]  # doctest: +SKIP
-            array([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
-        """
-        del verbose  # accepted for transformers compatibility; nothing is logged
-        return encoding.pad(
-            self,
-            encoded_inputs,
-            padding=padding,
-            max_length=max_length,
-            pad_to_multiple_of=pad_to_multiple_of,
-            padding_side=padding_side,
-            return_attention_mask=return_attention_mask,
-            return_tensors=return_tensors,
-        )
-
-    def _encode_call(self, text, text_pair, **options):
-        """The Python path: `encoding.encode` (offsets need the fast tokenizer's alignment)."""
-        if options["return_offsets_mapping"]:
-            raise NotImplementedError(
-                "return_offset_mapping is not available when using Python tokenizers. "
-                "To use this feature, change your tokenizer to one deriving from "
-                "transformers.PreTrainedTokenizerFast (here: keras_bert.BertTokenizerFast). "
-                "More information on available tokenizers at "
-                "https://github.com/huggingface/transformers/pull/2674"
-            )
-        return encoding.encode(self, text, text_pair, **options)

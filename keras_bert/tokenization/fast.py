@@ -3,16 +3,13 @@
 import os
 
 import tokenizers
-from tokenizers import decoders, models, normalizers, pre_tokenizers, processors
+from tokenizers import processors
 
 from keras_bert.tokenization import encoding
-from keras_bert.tokenization.bert_tokenizer import (
-    SPECIAL_TOKEN_NAMES,
-    VOCAB_FILE,
-    BertTokenizer,
-    as_id_list,
-    read_pretrained_config,
-)
+from keras_bert.tokenization.bert_tokenizer import SPECIAL_TOKEN_NAMES, BertTokenizer, as_id_list
+from keras_bert.tokenization.fast_backend import apply_options, build_backend, reference_clean
+from keras_bert.tokenization.padding import check_pad_token
+from keras_bert.tokenization.pretrained_files import read_pretrained_config
 
 TOKENIZER_FILE = "tokenizer.json"
 
@@ -40,83 +37,114 @@ class BertTokenizerFast(BertTokenizer):
             vocab.txt and the options.
         **kwargs: as `BertTokenizer`.
 
-    The `tokenizers` normalizer follows its own Unicode tables, so on rare
-    characters it may differ from `BertTokenizer` (the parity reference).
+    Options given to the constructor or `from_pretrained` override a tokenizer.json's pipeline
+    (see `fast_backend`); characters that `tokenizers` keeps but the reference drops (unassigned
+    code points such as U+FFFE, lone surrogates) are dropped here too. Where the two follow
+    different Unicode versions for assigned characters (a few hundred recent marks, letters and
+    punctuation) `BertTokenizer` is the parity reference.
     """
 
     def __init__(self, vocab_file, tokenizer_file=None, **kwargs):
+        self.backend = None
         super().__init__(vocab_file, **kwargs)
+        options = {k: getattr(self, k) for k in ("do_lower_case", "strip_accents", "tokenize_chinese_chars")}
+        options.update(do_basic_tokenize=self.do_basic_tokenize, never_split=self.never_split)
         if tokenizer_file is not None:
             backend = tokenizers.Tokenizer.from_file(tokenizer_file)
+            apply_options(backend, options)
         else:
-            backend = self._build_backend()
+            model_vocab = {**self.vocab, **{t: i for t, i in self.added_tokens_encoder.items() if i >= len(self.vocab)}}
+            backend = build_backend(model_vocab, self.unk_token, options)
         backend.no_truncation()
         backend.no_padding()
-        backend.post_processor = processors.TemplateProcessing(
-            single=f"{self.cls_token} $A {self.sep_token}",
-            pair=f"{self.cls_token} $A {self.sep_token} $B:1 {self.sep_token}:1",
-            special_tokens=[(self.cls_token, self.cls_token_id), (self.sep_token, self.sep_token_id)],
-        )
-        backend.add_special_tokens(self.all_special_tokens)
         self.tokenizer_file = tokenizer_file
         self.backend = backend
+        self._adopt_backend_added_tokens()
+        self._on_tokens_added(
+            list(self.added_tokens_encoder), [t in self._special_added for t in self.added_tokens_encoder]
+        )
 
-    def _build_backend(self):
-        backend = tokenizers.Tokenizer(
-            models.WordPiece(self.vocab, unk_token=self.unk_token, max_input_chars_per_word=100)
-        )
-        backend.normalizer = normalizers.BertNormalizer(
-            clean_text=True,
-            handle_chinese_chars=self.tokenize_chinese_chars,
-            strip_accents=self.basic_tokenizer.strips_accents,
-            lowercase=self.do_lower_case,
-        )
-        backend.pre_tokenizer = (
-            pre_tokenizers.BertPreTokenizer() if self.do_basic_tokenize else pre_tokenizers.WhitespaceSplit()
-        )
-        backend.decoder = decoders.WordPiece()
-        return backend
+    @property
+    def backend_tokenizer(self):
+        """The `tokenizers.Tokenizer` (transformers' name)."""
+        return self.backend
+
+    def _adopt_backend_added_tokens(self):
+        """Added tokens a tokenizer.json brings (beyond ours) join the bookkeeping, in id order."""
+        never_split = set(self.never_split)
+        for index, token in sorted(self.backend.get_added_tokens_decoder().items()):
+            if token.content in self.added_tokens_encoder or (token.single_word and token.content in never_split):
+                continue
+            self._add([token.content], special=bool(token.special))
+            if self.added_tokens_encoder[token.content] != index:
+                raise ValueError(
+                    f"Added token {token.content!r} has id {index} in {self.tokenizer_file!r} but "
+                    f"{self.added_tokens_encoder[token.content]} after vocabulary {self.vocab_file!r}"
+                )
+
+    def _on_tokens_added(self, tokens, special_flags):
+        """Mirrors added tokens into the backend and keeps the post-processor on the current [CLS]/[SEP]."""
+        backend = self.backend
+        if backend is None:  # during BertTokenizer.__init__; __init__ syncs once the backend exists
+            return
+        special = [t for t, f in zip(tokens, special_flags) if f]
+        plain = [t for t, f in zip(tokens, special_flags) if not f]
+        backend.add_special_tokens([tokenizers.AddedToken(t, special=True, normalized=False) for t in special])
+        backend.add_tokens([tokenizers.AddedToken(t, normalized=True) for t in plain])
+        for token in tokens:
+            if backend.token_to_id(token) != self.added_tokens_encoder[token]:
+                raise ValueError(
+                    f"Token {token!r} has id {self.added_tokens_encoder[token]} in the vocabulary but "
+                    f"{backend.token_to_id(token)} in the tokenizers backend"
+                )
+        if self.cls_token is not None and self.sep_token is not None:
+            backend.post_processor = processors.TemplateProcessing(
+                single=f"{self.cls_token} $A {self.sep_token}",
+                pair=f"{self.cls_token} $A {self.sep_token} $B:1 {self.sep_token}:1",
+                special_tokens=[(self.cls_token, self.cls_token_id), (self.sep_token, self.sep_token_id)],
+            )
 
     @classmethod
     def from_pretrained(cls, directory, *init_inputs, **kwargs):
-        """Loads vocab.txt (+ tokenizer.json when present) and the configs from a directory or a
-        hub name in the local Hugging Face cache (hub keywords as `keras_bert.hub.pop_hub_kwargs`).
+        """Loads vocab.txt (+ tokenizer.json when present) and the saved options from a directory or a
+        hub name in the local Hugging Face cache (hub keywords as `keras_bert.hub.pop_hub_kwargs`);
+        keyword options override the saved ones and the tokenizer.json pipeline.
 
         Example:
-            >>> tokenizer = BertTokenizerFast.from_pretrained("bert-base-uncased", revision="main")
+            >>> tokenizer = BertTokenizerFast.from_pretrained("bert-base-uncased", do_lower_case=False)  # doctest: +SKIP
         """
-        from keras_bert import hub
-
-        if init_inputs:
-            raise TypeError(
-                f"{cls.__name__}.from_pretrained takes options by keyword, got {len(init_inputs)} positional"
-            )
-        directory = hub.resolve(directory, "tokenizer", **hub.pop_hub_kwargs(kwargs))
-        vocab = os.path.join(directory, VOCAB_FILE)
-        if not os.path.isfile(vocab):
-            raise ValueError(f"No {VOCAB_FILE} in {directory!r}.")
+        directory = cls._resolve_directory(directory, init_inputs, kwargs)
         config = read_pretrained_config(directory)
         tok_file = os.path.join(directory, TOKENIZER_FILE)
         if os.path.isfile(tok_file):
             config["tokenizer_file"] = tok_file
         config.update(kwargs)
-        return cls(vocab, **config)
+        return cls(os.path.join(directory, "vocab.txt"), **config)
 
-    def save_pretrained(self, save_directory):
+    def save_pretrained(self, save_directory, **kwargs):
         """As BertTokenizer.save_pretrained, plus tokenizer.json."""
-        paths = super().save_pretrained(save_directory)
+        paths = super().save_pretrained(save_directory, **kwargs)
         path = os.path.join(save_directory, TOKENIZER_FILE)
         self.backend.save(path)
         return (*paths, path)
 
-    def tokenize(self, text):
-        return self.backend.encode(text, add_special_tokens=False).tokens
+    def tokenize(self, text, **kwargs):
+        if kwargs.pop("add_special_tokens", False):
+            return self.convert_ids_to_tokens(self.encode(text, **kwargs))
+        return self.backend.encode(self._clean(text), add_special_tokens=False).tokens
+
+    def _clean(self, text):
+        """`reference_clean` when the basic tokenizer runs (the reference cleans only then)."""
+        if not isinstance(text, str):
+            raise ValueError(f"Expected str inputs, got {type(text).__name__}: {text!r:.80}")
+        return reference_clean(text) if self.do_basic_tokenize else text
 
     def _encode_text(self, text):
-        enc = self.backend.encode(text, add_special_tokens=False)
+        enc = self.backend.encode(self._clean(text), add_special_tokens=False)
         return enc.ids, enc.offsets
 
     def _encode_texts(self, texts):
+        texts = [self._clean(t) for t in texts]
         return [(e.ids, e.offsets) for e in self.backend.encode_batch(texts, add_special_tokens=False)]
 
     def decode(self, ids, skip_special_tokens=False, clean_up_tokenization_spaces=None):
@@ -152,6 +180,7 @@ class BertTokenizerFast(BertTokenizer):
         pad, trunc, max_length = encoding.resolve_strategies(
             padding, truncation, max_length, pad_to_multiple_of, self.model_max_length
         )
+        check_pad_token(self, pad)
         if return_tensors not in (None,) + encoding._TENSOR_TYPES:
             raise ValueError(f"return_tensors must be None or one of {encoding._TENSOR_TYPES}, got {return_tensors!r}")
         batched = encoding.is_batched(text, is_split_into_words)
@@ -169,6 +198,7 @@ class BertTokenizerFast(BertTokenizer):
         else:
             words = is_split_into_words
             inputs = [tuple(t) if isinstance(t, list) and not (words and encoding._is_words(t)) else t for t in text]
+        inputs = [self._clean_input(x, is_split_into_words) for x in inputs]
         rows, sample = self._backend_rows(
             inputs, pad, trunc, max_length, stride, pad_to_multiple_of, add_special_tokens, is_split_into_words
         )
@@ -191,6 +221,16 @@ class BertTokenizerFast(BertTokenizer):
         if not batched and return_tensors is None and not return_overflowing_tokens:
             data = {key: value[0] if value and isinstance(value[0], list) else value for key, value in data.items()}
         return encoding.BatchEncoding(data, encodings=rows, tensor_type=return_tensors)
+
+    def _clean_input(self, item, is_split_into_words):
+        """`_clean` for a text, a (text, text_pair) tuple or a list of words; anything else is refused."""
+        if isinstance(item, tuple):
+            if len(item) != 2:
+                raise ValueError(f"A batch item given as a sequence must be a (text, text_pair) pair, got {item!r:.80}")
+            return tuple(self._clean_input(x, is_split_into_words) for x in item)
+        if is_split_into_words and isinstance(item, list):
+            return [self._clean(w) for w in item]
+        return self._clean(item)
 
     def _backend_rows(self, inputs, pad, trunc, max_length, stride, multiple, add_special, pretokenized):
         """Encodes with the backend; returns (rows, sample index of each row), overflow rows included.
@@ -262,4 +302,4 @@ def _as_pair(item):
     return (item[0], item[1]) if isinstance(item, tuple) else (item, None)
 
 
-__all__ = ["BertTokenizerFast", "SPECIAL_TOKEN_NAMES"]
+__all__ = ["BertTokenizerFast", "SPECIAL_TOKEN_NAMES", "TOKENIZER_FILE"]

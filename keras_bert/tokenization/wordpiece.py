@@ -1,14 +1,6 @@
 """Greedy longest-match-first WordPiece, pure Python."""
 
-
-def load_vocab(path):
-    """Reads vocab.txt: one token per line, id = line number.
-
-    A token listed twice keeps the id of its last line (as the reference).
-    """
-    with open(path, encoding="utf-8") as f:
-        tokens = [line.rstrip("\n") for line in f]
-    return {tok: i for i, tok in enumerate(tokens)}
+from keras_bert.tokenization.vocab import load_vocab  # noqa: F401  (its former home; kept importable)
 
 
 class WordpieceTokenizer:
