@@ -17,7 +17,7 @@ import os
 import numpy as np
 
 from keras_bert.checkpoints import hf_pytorch, keras_native, tf1, tf_h5
-from keras_bert.checkpoints.errors import CheckpointError
+from keras_bert.checkpoints.errors import CheckpointError, require_readable
 from keras_bert.checkpoints.names import (
     CLASSIFIER_PREFIX,
     DECODER_WEIGHT,
@@ -76,6 +76,7 @@ def detect_format(path) -> tuple[str, str]:
     """(format, path to hand its reader) for a checkpoint file or directory."""
     path = os.fspath(path)
     if os.path.isdir(path):
+        require_readable(path, "checkpoint directory")
         if hf_pytorch.find_hf_weights(path):
             return "hf", path
         for name in (tf_h5.TF_WEIGHTS, tf_h5.TF_INDEX):
@@ -95,6 +96,7 @@ def detect_format(path) -> tuple[str, str]:
         if tf1.find_tf1_prefix(path):
             return "tf1", path
         raise CheckpointError(f"Checkpoint path {path!r} does not exist")
+    require_readable(path)
     base = os.path.basename(path)
     if base.endswith(".index.json"):
         return ("tf-h5" if base.startswith("tf_model") else "hf"), path

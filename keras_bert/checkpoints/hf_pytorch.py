@@ -12,7 +12,7 @@ import os
 
 import numpy as np
 
-from keras_bert.checkpoints.errors import CheckpointError
+from keras_bert.checkpoints.errors import CheckpointError, require_readable
 from keras_bert.checkpoints.shards import read_index
 
 SAFE_WEIGHTS = "model.safetensors"
@@ -36,9 +36,12 @@ def read_safetensors(path: str) -> dict[str, np.ndarray]:
     from safetensors import SafetensorError
     from safetensors.numpy import load_file
 
+    require_readable(path)
+    if os.path.isdir(path):
+        raise CheckpointError(f"{path!r} is a directory, not a safetensors file")
     try:
         return load_file(path)
-    except (SafetensorError, OSError, ValueError) as e:
+    except (SafetensorError, OSError, ValueError, OverflowError, MemoryError) as e:
         raise CheckpointError(
             f"Cannot read safetensors file {path!r}: {e} (truncated or not a safetensors file?)"
         ) from None
@@ -53,6 +56,9 @@ def read_torch_bin(path: str) -> dict[str, np.ndarray]:
         ) from None
     import pickle
 
+    require_readable(path)
+    if os.path.isdir(path):
+        raise CheckpointError(f"{path!r} is a directory, not a PyTorch weights file")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
@@ -60,8 +66,13 @@ def read_torch_bin(path: str) -> dict[str, np.ndarray]:
         raise CheckpointError(
             f"Refusing to load {path!r}: it is not a plain tensor state dict (weights_only=True rejected it: {first})"
         ) from None
-    except (RuntimeError, EOFError, OSError) as e:
-        raise CheckpointError(f"Cannot read PyTorch file {path!r}: {e}") from None
+    except OSError as e:
+        raise CheckpointError(f"Cannot read PyTorch file {path!r}: {e.strerror or e}") from None
+    except Exception as e:  # noqa: BLE001 - torch.load on a non-checkpoint raises KeyError, ValueError, ...
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        raise CheckpointError(
+            f"Cannot read PyTorch file {path!r}: not a PyTorch checkpoint ({type(e).__name__}: {first})"
+        ) from None
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
         raise CheckpointError(f"{path!r} does not hold a state dict of tensors")
     out = {}

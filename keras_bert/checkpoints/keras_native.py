@@ -101,7 +101,8 @@ def load_keras_native_model(path: str, classes=None):
                 )
             cls = registered_class(name, path, classes)
             custom = {registered: cls} if classes is not None else None
-            model = keras.saving.load_model(path, compile=False, custom_objects=custom)
+            # safe_mode=True (explicit, not the default): a Lambda layer's pickled code is refused.
+            model = keras.saving.load_model(path, compile=False, custom_objects=custom, safe_mode=True)
             if not hasattr(model, "hf_class_name"):
                 raise CheckpointError(f"{path!r} holds a {type(model).__name__}, not a keras_bert model")
             return model

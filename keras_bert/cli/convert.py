@@ -4,8 +4,14 @@
     keras-bert-convert inspect SRC
 
 Exit codes: 0 ok, 2 usage (including an existing OUT without --force), 3 bad input
-(unknown/unreadable format, config/weights or vocab mismatch, missing vocab), 4 the
-converted weights failed --verify. Every failure prints one line on stderr.
+(unknown/unreadable format, config/weights or vocab mismatch, missing or malformed vocab,
+an unreadable file, an OUT that cannot be written), 4 the converted weights failed --verify,
+1 an internal error (rerun with --debug for the traceback). Every failure prints one line
+on stderr that names the file or value; stdout/stderr carry only the CLI's own lines.
+
+OUT is written atomically (`keras_bert.atomic`): it appears complete or not at all, `--force`
+moves the old OUT aside before renaming the new one in, and temporaries of killed runs are
+removed by the next run.
 
 Other modules add subcommands by appending to `REGISTRARS` a function
 `register(subparsers)` that adds a parser with `set_defaults(func=handler)`, where
@@ -20,11 +26,10 @@ import importlib
 import os
 import shutil
 import sys
-import tempfile
 
 from keras_bert.checkpoints import CheckpointError
 
-EXIT_OK, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_VERIFY = 0, 2, 3, 4
+EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_VERIFY = 0, 1, 2, 3, 4
 VERIFY_ATOL = 1e-5
 REGISTRARS: list = []
 PLUGIN_MODULES = ("keras_bert.cli.export",)
@@ -73,7 +78,8 @@ def _keras_class(name: str):
 def _progress(desc):
     from tqdm import tqdm
 
-    return lambda items: tqdm(items, desc=desc, unit="tensor", file=sys.stderr, leave=False)
+    quiet = not sys.stderr.isatty()  # a progress bar only on a terminal, never in logs
+    return lambda items: tqdm(items, desc=desc, unit="tensor", file=sys.stderr, leave=False, disable=quiet)
 
 
 def _write(model, directory: str, to: str):
@@ -144,12 +150,14 @@ def _verify(model, directory: str, to: str):
 
 
 def run_checkpoint(args) -> int:
+    from keras_bert.atomic import atomic_directory, check_target
     from keras_bert.checkpoints.keras_weights import load_state
     from keras_bert.cli.source import open_source
 
     out = os.path.abspath(args.out)
     if os.path.lexists(out) and not args.force:
         raise UsageError(f"{args.out!r} exists; pass --force to replace it")
+    check_target(out)
     src = open_source(args.src)
     problems = src.config_problems()
     if problems:
@@ -169,25 +177,12 @@ def run_checkpoint(args) -> int:
             f"{', '.join(info['missing_keys'][:4])}",
             file=sys.stderr,
         )
-    parent = os.path.dirname(out)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.tmp-", dir=parent)
-    try:
+    with atomic_directory(out, overwrite=args.force) as tmp:
         _write(model, tmp, args.to)
         for path in src.tokenizer_files():
             shutil.copy2(path, tmp)
         if args.verify:
             _verify(model, tmp, args.to)
-        if os.path.lexists(out):
-            old = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.old-", dir=parent)
-            os.replace(out, os.path.join(old, "x"))
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            shutil.rmtree(tmp, ignore_errors=True)
     print(f"wrote {cls.__name__} ({src.format} -> {args.to}) to {args.out}", file=sys.stderr)
     return EXIT_OK
 
@@ -236,7 +231,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="keras-bert-convert", description="Convert and inspect BERT checkpoints.")
+    parser = _Parser(
+        prog="keras-bert-convert",
+        description="Convert and inspect BERT checkpoints.",
+        epilog="--debug (anywhere): show the traceback of an internal error.",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     subparsers.required = True
     for name in PLUGIN_MODULES:
@@ -253,8 +252,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def describe_os_error(e: OSError) -> str:
+    """`Permission denied: '/path'`: the reason and the file, on one line."""
+    reason = e.strerror or _first_line(e)
+    names = [repr(n) for n in (e.filename, e.filename2) if n is not None]
+    if not names or any(n.strip("'\"") in reason for n in names):
+        return reason
+    return f"{reason}: {' -> '.join(names)}"
+
+
 def main(argv=None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from keras_bert.cli.quiet import import_tensorflow_quietly, silence_library_warnings
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    import_tensorflow_quietly()
+    silence_library_warnings()
     try:
         args = build_parser().parse_args(argv)
         return args.func(args)
@@ -266,11 +285,26 @@ def main(argv=None) -> int:
     except VerifyError as e:
         print(f"keras-bert-convert: {e}", file=sys.stderr)
         return EXIT_VERIFY
-    except (CheckpointError, FileNotFoundError) as e:
-        print(
-            f"keras-bert-convert: bad input: {str(e).splitlines()[0] if str(e) else type(e).__name__}", file=sys.stderr
-        )
+    except CheckpointError as e:
+        print(f"keras-bert-convert: bad input: {_first_line(e)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except OSError as e:  # missing, unreadable or unwritable paths: the user's files, not our bug
+        if debug:
+            raise
+        print(f"keras-bert-convert: bad input: {describe_os_error(e)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("keras-bert-convert: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # noqa: BLE001 - one line, not a traceback; --debug shows it
+        if debug:
+            raise
+        print(
+            f"keras-bert-convert: internal error: {type(e).__name__}: {_first_line(e)} "
+            "(rerun with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import sys
 
 from keras_bert.checkpoints import CheckpointError
 from keras_bert.serving.export import TASK_BY_CLASS
-from keras_bert.serving.tasks import TASKS
+from keras_bert.serving.tasks import PAIR_TASKS, TASKS
 
 # The Keras class each task runs: the inverse of serving's class -> task table (NSP also
 # serves as "classification", but a classification export means a sequence classifier).
@@ -29,10 +29,12 @@ def register(subparsers):
 
 def run_export(args) -> int:
     import keras_bert.models as models
+    from keras_bert.atomic import check_target
     from keras_bert.checkpoints.keras_weights import load_state
     from keras_bert.cli.convert import EXIT_OK, UsageError
-    from keras_bert.cli.source import open_source
+    from keras_bert.cli.source import check_vocab_file, open_source
     from keras_bert.serving import export_saved_model, infer_task
+    from keras_bert.serving.export import check_max_length
     from keras_bert.tokenization import BertTokenizer
 
     out = os.fspath(args.out)
@@ -40,18 +42,25 @@ def run_export(args) -> int:
         out = os.path.join(out, "1")
     if os.path.lexists(out) and not args.force:
         raise UsageError(f"{out!r} exists; pass --force to replace it")
-    if args.max_length is not None and args.max_length < 2:
-        raise UsageError(f"--max-length must be at least 2 ([CLS] and [SEP]), got {args.max_length}")
+    check_target(out)
     src = open_source(args.src)
     problems = src.config_problems()
     if problems:
         raise CheckpointError(f"config does not fit the weights in {args.src!r}: {problems[0]}")
-    if not os.path.isfile(os.path.join(src.directory, "vocab.txt")):
+    vocab_file = os.path.join(src.directory, "vocab.txt")
+    if not os.path.isfile(vocab_file):
         raise CheckpointError(f"no vocab.txt in {src.directory!r}: the SavedModel needs the vocabulary")
     vocab = src.vocab_problem()
     if vocab:
         raise CheckpointError(vocab)
     cls = getattr(models, TASK_CLASSES[args.task] if args.task else "TF" + src.head)
+    task = args.task or TASK_BY_CLASS.get(cls.__name__)
+    if args.max_length is not None:
+        try:
+            check_max_length(args.max_length, src.config, pair=task in PAIR_TASKS)
+        except ValueError as e:
+            raise CheckpointError(f"--max-length: {e}") from None
+    tokenizer_file = check_vocab_file(vocab_file)
     model = cls(src.config)
     model.build()
     info = load_state(model, src.state, source=args.src)
@@ -62,7 +71,10 @@ def run_export(args) -> int:
             file=sys.stderr,
         )
     task = args.task or infer_task(model)
-    tokenizer = BertTokenizer.from_pretrained(src.directory)
+    try:
+        tokenizer = BertTokenizer.from_pretrained(src.directory)
+    except (ValueError, KeyError) as e:
+        raise CheckpointError(f"Cannot build a tokenizer from {tokenizer_file!r}: {e}") from None
     export_saved_model(model, tokenizer, out, task=task, max_length=args.max_length, overwrite=args.force)
     print(f"exported {cls.__name__} ({task}) to {out}", file=sys.stderr)
     return EXIT_OK

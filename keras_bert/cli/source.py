@@ -10,6 +10,7 @@ import numpy as np
 
 from keras_bert.checkpoints import CheckpointError, load_checkpoint
 from keras_bert.checkpoints.detect import check_config, detect_format, guess_head
+from keras_bert.checkpoints.errors import require_readable
 from keras_bert.config import BertConfig
 
 # Tokenizer files copied along with a conversion.
@@ -47,8 +48,7 @@ class Source:
         """(file, token count) of vocab.txt, else tokenizer.json; None when neither exists."""
         vocab = os.path.join(self.directory, "vocab.txt")
         if os.path.isfile(vocab):
-            with open(vocab, encoding="utf-8") as f:
-                return "vocab.txt", sum(1 for _ in f)
+            return "vocab.txt", len(read_vocab_lines(vocab))
         tok = os.path.join(self.directory, "tokenizer.json")
         if os.path.isfile(tok):
             try:
@@ -64,6 +64,8 @@ class Source:
         if found is None:
             return f"no vocab.txt or tokenizer.json in {self.directory!r} (pass --no-vocab to convert weights only)"
         name, count = found
+        if count == 0:
+            return f"{os.path.join(self.directory, name)!r} holds no tokens"
         if count > self.config.vocab_size:
             return f"{name} has {count} tokens but config vocab_size is {self.config.vocab_size}: ids would run past the embeddings"
         return None
@@ -72,14 +74,85 @@ class Source:
         return check_config(self.state, self.config)
 
 
+def read_vocab_lines(path: str) -> list[str]:
+    """The tokens of a vocab.txt, one a line; CheckpointError naming the file when it is
+    unreadable or not UTF-8 (with the offset of the first bad byte)."""
+    require_readable(path, "vocabulary")
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise CheckpointError(f"Cannot read vocabulary {path!r}: {e.strerror or e}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise CheckpointError(
+            f"Vocabulary {path!r} is not UTF-8: byte {data[e.start : e.start + 1]!r} at offset {e.start}"
+        ) from None
+    return text.splitlines()
+
+
+# The tokens an exported SavedModel's tokenizer and tables need (fill-mask looks up [MASK]).
+REQUIRED_TOKENS = ("[UNK]", "[CLS]", "[SEP]", "[PAD]", "[MASK]")
+
+
+def check_vocab_file(path: str, required=REQUIRED_TOKENS) -> str:
+    """`path` if it is a vocab.txt an in-graph tokenizer can use: UTF-8, not empty, no token twice
+    (a lookup table needs one id per token) and every `required` special token present (the
+    names in tokenizer_config.json beside it, when it renames them). Else CheckpointError naming
+    the file and the token."""
+    tokens = read_vocab_lines(path)
+    if not tokens:
+        raise CheckpointError(f"Vocabulary {path!r} is empty")
+    seen: dict[str, int] = {}
+    for line, token in enumerate(tokens, 1):
+        if token in seen:
+            raise CheckpointError(f"Vocabulary {path!r} lists {token!r} twice (lines {seen[token]} and {line})")
+        seen[token] = line
+    renamed = _special_token_names(os.path.join(os.path.dirname(path), "tokenizer_config.json"))
+    for default in required:
+        token = renamed.get(default, default)
+        if token not in seen:
+            raise CheckpointError(f"Vocabulary {path!r} has no {token!r} token")
+    return path
+
+
+def _special_token_names(config_path: str) -> dict[str, str]:
+    """{default special token: the name tokenizer_config.json gives it} (empty without the file)."""
+    keys = {
+        "[UNK]": "unk_token",
+        "[CLS]": "cls_token",
+        "[SEP]": "sep_token",
+        "[PAD]": "pad_token",
+        "[MASK]": "mask_token",
+    }
+    try:
+        with open(config_path, encoding="utf-8") as f:
+            config = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    for default, key in keys.items():
+        value = config.get(key) if isinstance(config, dict) else None
+        if isinstance(value, dict):
+            value = value.get("content")
+        if isinstance(value, str):
+            out[default] = value
+    return out
+
+
 def _read_config(directory: str) -> BertConfig:
     for name in ("config.json", "bert_config.json"):
         path = os.path.join(directory, name)
         if os.path.isfile(path):
+            require_readable(path, "config")
             try:
                 return BertConfig.from_json_file(path)
-            except (OSError, ValueError, TypeError) as e:
-                raise CheckpointError(f"Bad config {path!r}: {e}") from None
+            except OSError as e:
+                raise CheckpointError(f"Cannot read config {path!r}: {e.strerror or e}") from None
+            except (ValueError, TypeError, KeyError, AttributeError) as e:
+                first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+                raise CheckpointError(f"Bad config {path!r}: {first}") from None
     raise CheckpointError(f"No config.json or bert_config.json in {directory!r}")
 
 

@@ -53,15 +53,22 @@ def load_pretrained(cls, name_or_path, *model_args, **kwargs):
             "pass config= and other options by keyword"
         )
     args = hub.split_pretrained_kwargs(kwargs, model_kwargs=KERAS_MODEL_KWARGS)
-    directory = hub.resolve(name_or_path, "model", **args.hub)
+    weights = directory = hub.resolve(name_or_path, "model", **args.hub)
+    if os.path.isfile(directory):  # a weights file: transformers 4.x reads it with config= given
+        if args.config is None:
+            raise OSError(
+                f"{cls.__name__}.from_pretrained({os.fspath(name_or_path)!r}): a file, not a checkpoint directory; "
+                "pass the directory holding config.json and the weights, or pass config= to load this weights file"
+            )
+        directory = os.path.dirname(os.path.abspath(directory))
     config = load_model_config(directory, args, cls.__name__)
     config.name_or_path = os.fspath(name_or_path)
-    state = load_checkpoint(directory)
+    state = load_checkpoint(weights)
     model = cls(config, **args.model_kwargs)
     model.build()
     shapes = {n: tuple(v.shape[::-1] if t else v.shape) for n, (v, t) in variable_table(model).items()}
-    state, mismatched = hub.drop_mismatched(state, shapes, directory, args.ignore_mismatched_sizes)
-    model.loading_info = load_state(model, state, source=directory)
+    state, mismatched = hub.drop_mismatched(state, shapes, weights, args.ignore_mismatched_sizes)
+    model.loading_info = load_state(model, state, source=weights)
     model.loading_info["mismatched_keys"] = mismatched
     model.load_extras(directory)
     return (model, model.loading_info) if args.output_loading_info else model
@@ -76,14 +83,21 @@ def hf_state_dict(model) -> dict:
 
 
 def save_pretrained(model, directory, format: str = "hf"):
-    """Writes `config.json` plus the weights (to a temporary file, then renamed).
+    """Writes `config.json` plus the weights into `directory` (created with umask modes; other
+    files there are kept). The weights go to a temporary file that is renamed in when complete
+    (`keras_bert.atomic.atomic_file`), so an interrupted save never leaves half a weights file.
 
     `format="hf"`: `model.safetensors` in HF PyTorch naming (transformers v5 reads it).
     `format="tf-h5"`: `tf_model.h5` laid out as transformers 4.x `TFBert*.save_pretrained` writes it.
     """
     if format not in SAVE_FORMATS:
         raise ValueError(f"Unknown save format {format!r}; supported: {', '.join(SAVE_FORMATS)}")
+    from keras_bert.atomic import atomic_file, check_target
+
     directory = os.fspath(directory)
+    if os.path.lexists(directory) and not os.path.isdir(directory):
+        raise NotADirectoryError(20, f"save_pretrained: {directory!r} is a file, not a directory", directory)
+    check_target(os.path.join(directory, "config.json"))
     os.makedirs(directory, exist_ok=True)
     if format == "hf":
         weights = os.path.join(directory, SAFE_WEIGHTS)
@@ -99,12 +113,7 @@ def save_pretrained(model, directory, format: str = "hf"):
             state = checkpoint_state(state_dict(model), model.config)
             write_tf_h5(state, tmp, to_snake_case("TF" + model.spec.hf_name))
 
-    tmp = weights + ".tmp"
-    try:
+    with atomic_file(weights) as tmp:
         write(tmp)
-        os.replace(tmp, weights)
-    finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
     model.config.copy(architectures=[model.spec.hf_name]).save_pretrained(directory)
     model.save_extras(directory)

@@ -4,8 +4,6 @@ for TF Serving. Raw strings in (`serving_default`), or token ids in (`serving_id
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 
 import tensorflow as tf
 
@@ -44,6 +42,9 @@ def _as_tf_tokenizer(tokenizer, max_length):
     return TFBertTokenizer.from_tokenizer(tokenizer, max_length=max_length, padding="longest", truncation=True)
 
 
+_IDS_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
 def _text_table(lines, directory, name, key_dtype=tf.int64):
     """A table line number -> text, from a file that becomes a SavedModel asset."""
     path = os.path.join(directory, name)
@@ -55,15 +56,68 @@ def _text_table(lines, directory, name, key_dtype=tf.int64):
     return tf.lookup.StaticHashTable(initializer, default_value="")
 
 
+def _with_leading_axes(x, name: str, rank: int, shape_text: str):
+    """`x` with rank `rank`: missing leading axes added (a scalar text is a batch of one), more
+    axes refused naming `name`. The rank is read at run time: signatures take any rank, because
+    TF Serving and the signature wrappers do not check the declared shape against the request."""
+    actual = tf.raw_ops.Rank(input=x)
+    check = tf.debugging.Assert(
+        actual <= rank, [f"{name} must be {shape_text} (or fewer leading axes); got shape", tf.shape(x)], summarize=8
+    )
+    with tf.control_dependencies([check]):
+        shape = tf.concat([tf.ones([rank - actual], tf.int32), tf.shape(x)], 0)
+        x = tf.reshape(x, shape)
+    x.set_shape([None] * rank)
+    return x
+
+
+def _with_rank(x, name: str, rank: int, shape_text: str):
+    """`x` refused by name unless it has exactly rank `rank`; returned with that static rank."""
+    check = tf.debugging.Assert(
+        tf.equal(tf.raw_ops.Rank(input=x), rank), [f"{name} must be {shape_text}; got shape", tf.shape(x)], summarize=8
+    )
+    with tf.control_dependencies([check]):
+        x = tf.reshape(x, tf.shape(x))
+    x.set_shape([None] * rank)
+    return x
+
+
+def _same_shape(name_a: str, a, name_b: str, b):
+    """An assertion that `a` and `b` have the same shape, naming both."""
+    return tf.debugging.Assert(
+        tf.reduce_all(tf.equal(tf.shape(a), tf.shape(b))),
+        [f"{name_b} must have the shape of {name_a} (one {name_b} per {name_a}); got", tf.shape(b), "and", tf.shape(a)],
+        summarize=8,
+    )
+
+
+def _at_least_one_token(inputs: dict) -> dict:
+    """An empty batch tokenizes to (0, 0); the model needs one position (rows: none), so the
+    last axis is padded to 1 and the outputs keep their empty batch axis."""
+    out = {}
+    for key, value in inputs.items():
+        rank = value.shape.rank
+        missing = tf.maximum(1 - tf.shape(value)[-1], 0)
+        paddings = tf.concat([tf.zeros([rank - 1, 2], tf.int32), [[0, missing]]], 0)
+        out[key] = tf.pad(value, paddings)
+    return out
+
+
 class ServingModule(tf.Module):
-    """What is saved: the model, the tokenizer layer, the label and vocabulary tables."""
+    """What is saved: the model's variables (each once), the tokenizer layer, the label and
+    vocabulary tables, and the two signatures' functions.
+
+    The Keras model itself is not a child of the SavedModel: its Keras variables would save
+    every weight a second time next to `model_variables` (the backing `tf.Variable`s that the
+    functions capture and that TF1-style loaders, `saved_model_cli run` and TF Serving's session
+    bundle, restore). Requests are checked in the graph: `text` may be a scalar (a batch of one)
+    or (B,) ((B, C) for multiple choice), `text_pair` must match it, an empty batch gives empty
+    outputs; `serving_ids` takes (B, T) ((B, C, T)) int32 ids and refuses other ranks by name.
+    """
 
     def __init__(self, model, tokenizer, task, asset_dir):
         super().__init__(name="keras_bert_serving")
         self.model = model
-        # The backing tf.Variables themselves: TF1-style loaders (saved_model_cli run,
-        # TF Serving's session bundle) restore variables through these, not through Keras'.
-        self.model_variables = [v.value for v in model.variables]
         self.tokenizer = tokenizer
         self.task = task
         self.config = model.config
@@ -73,21 +127,25 @@ class ServingModule(tf.Module):
             vocab = [line.rstrip("\n") for line in f]
         self.id_to_token = _text_table(vocab, asset_dir, "id_to_token.txt")
         self.mask_token_id = vocab.index(tokenizer.mask_token)
-        rank = 3 if task == "multiple-choice" else 2
-        ids_spec = tf.TensorSpec([None] * rank, tf.int32)
+        self.rank = 3 if task == "multiple-choice" else 2
         self.serve_ids = tf.function(
             self._serve_ids,
-            input_signature=[
-                tf.TensorSpec(ids_spec.shape, tf.int32, name="input_ids"),
-                tf.TensorSpec(ids_spec.shape, tf.int32, name="attention_mask"),
-                tf.TensorSpec(ids_spec.shape, tf.int32, name="token_type_ids"),
-            ],
+            input_signature=[tf.TensorSpec(None, tf.int32, name=n) for n in _IDS_INPUTS],
         )
-        text_shape = [None, None] if task == "multiple-choice" else [None]
-        text_specs = [tf.TensorSpec(text_shape, tf.string, name="text")]
+        text_specs = [tf.TensorSpec(None, tf.string, name="text")]
         if task in tasks.PAIR_TASKS:
-            text_specs.append(tf.TensorSpec(text_shape, tf.string, name="text_pair"))
+            text_specs.append(tf.TensorSpec(None, tf.string, name="text_pair"))
         self.serve_text = tf.function(self._serve_text, input_signature=text_specs)
+        # Tracing creates any variable the model has not built yet; then the backing
+        # tf.Variables are collected (the functions capture exactly these).
+        self.serve_ids.get_concrete_function()
+        self.serve_text.get_concrete_function()
+        self.model_variables = [v.value for v in model.variables]
+
+    def _trackable_children(self, save_type="checkpoint", **kwargs):
+        children = super()._trackable_children(save_type, **kwargs)
+        children.pop("model", None)  # saved once, as model_variables (see the class docstring)
+        return children
 
     # -- graphs --------------------------------------------------------------------------
     def _run(self, inputs):
@@ -100,17 +158,26 @@ class ServingModule(tf.Module):
         return {n: tf.cast(out[n], tf.float32) for n in names}
 
     def _serve_ids(self, input_ids, attention_mask, token_type_ids):
-        inputs = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+        shape_text = "(batch, choices, length)" if self.rank == 3 else "(batch, length)"
+        given = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
+        inputs = {k: _with_rank(v, k, self.rank, shape_text) for k, v in given.items()}
         return self._raw_outputs(self._run(inputs), inputs)
 
     def _tokenize(self, text, text_pair=None):
         if self.task != "multiple-choice":
-            return self.tokenizer(text, text_pair)
+            return _at_least_one_token(self.tokenizer(text, text_pair))
         shape = tf.shape(text)  # (B, C)
         flat = self.tokenizer(tf.reshape(text, [-1]), tf.reshape(text_pair, [-1]))  # (B * C, T)
-        return {k: tf.reshape(v, tf.concat([shape, [-1]], 0)) for k, v in flat.items()}  # (B, C, T)
+        flat = _at_least_one_token(flat)
+        return {k: tf.reshape(v, tf.concat([shape, tf.shape(v)[-1:]], 0)) for k, v in flat.items()}  # (B, C, T)
 
     def _serve_text(self, text, text_pair=None):
+        shape_text = "(batch, choices) strings" if self.rank == 3 else "a string or (batch,) strings"
+        text = _with_leading_axes(text, "text", self.rank - 1, shape_text)
+        if text_pair is not None:
+            text_pair = _with_leading_axes(text_pair, "text_pair", self.rank - 1, shape_text)
+            with tf.control_dependencies([_same_shape("text", text, "text_pair", text_pair)]):
+                text, text_pair = tf.identity(text), tf.identity(text_pair)
         inputs = {k: tf.cast(v, tf.int32) for k, v in self._tokenize(text, text_pair).items()}
         out = self._run(inputs)
         if self.task == "features":
@@ -125,6 +192,26 @@ class ServingModule(tf.Module):
         if self.task == "fill-mask":
             return tasks.fill_mask(out, inputs, self.mask_token_id, self.id_to_token)
         return self._raw_outputs(out, inputs)  # multiple-choice, pretraining
+
+
+def check_max_length(max_length, config, pair: bool = False) -> int:
+    """`max_length` if a model with `config` can take sequences that long and the special tokens
+    fit ([CLS] x [SEP]: 2, a pair [CLS] a [SEP] b [SEP]: 3); else a ValueError naming both numbers."""
+    need = 3 if pair else 2
+    positions = config.max_position_embeddings
+    if isinstance(max_length, bool) or not isinstance(max_length, int):
+        raise ValueError(f"max_length must be an int, got {max_length!r}")
+    if max_length < need:
+        raise ValueError(
+            f"max_length={max_length} leaves no room for text: [CLS] and [SEP] of {'a pair' if pair else 'one text'} "
+            f"take {need} tokens"
+        )
+    if max_length > positions:
+        raise ValueError(
+            f"max_length={max_length} exceeds the model's max_position_embeddings={positions}: "
+            f"inputs longer than {positions} tokens would fail at serving time"
+        )
+    return max_length
 
 
 def export_saved_model(model, tokenizer, path, task=None, max_length=None, overwrite=False) -> str:
@@ -143,26 +230,35 @@ def export_saved_model(model, tokenizer, path, task=None, max_length=None, overw
     Signatures: `serving_default` (`text`, plus `text_pair` for pair tasks, tf.string with
     a None batch dimension) and `serving_ids` (int32 `input_ids`, `attention_mask`,
     `token_type_ids`). The export is written to a temporary directory, its ops are checked
-    against what TF Serving ships (core TF + tensorflow-text), and only then moved to `path`.
+    against what TF Serving ships (core TF + tensorflow-text), and only then moved to `path`
+    (`keras_bert.atomic`: an existing `path` is moved aside, the new one renamed in, then the
+    old one deleted; a killed export leaves `path` absent or complete, and the next export in
+    the same directory removes its temporaries).
+
+    Raises:
+        ValueError: an unknown task, or a `max_length` the model cannot take (see `check_max_length`).
+        FileExistsError: `path` exists and `overwrite` is False.
     """
     task = task or infer_task(model)
     if task not in tasks.TASKS:
         raise ValueError(f"Unknown task {task!r}; expected one of {tasks.TASKS}")
+    from keras_bert import atomic
+
     path = os.fspath(path)
-    if os.path.exists(path) and not overwrite:
+    if os.path.lexists(path) and not overwrite:
         raise FileExistsError(f"{path!r} exists; pass overwrite=True (CLI: --force) to replace it")
+    pair = task in tasks.PAIR_TASKS
     if max_length is None:
         max_length = getattr(tokenizer, "max_length", None) or getattr(tokenizer, "model_max_length", None)
         max_length = min(max_length or model.config.max_position_embeddings, model.config.max_position_embeddings)
+    else:
+        check_max_length(max_length, model.config, pair=pair)
     tf_tokenizer = _as_tf_tokenizer(tokenizer, max_length)
-    parent = os.path.dirname(os.path.abspath(path))
-    os.makedirs(parent, exist_ok=True)
-    work = tempfile.mkdtemp(prefix=".export-", dir=parent)
-    try:
-        assets = os.path.join(work, "tables")
-        os.makedirs(assets)
+    if tf_tokenizer.max_length is not None:
+        check_max_length(tf_tokenizer.max_length, model.config, pair=pair)
+    atomic.check_target(path)
+    with atomic.scratch_directory(path) as assets, atomic.atomic_directory(path, overwrite=overwrite) as staged:
         module = ServingModule(model, tf_tokenizer, task, assets)
-        staged = os.path.join(work, "saved_model")
         tf.saved_model.save(
             module,
             staged,
@@ -172,9 +268,4 @@ def export_saved_model(model, tokenizer, path, task=None, max_length=None, overw
             },
         )
         check_serving_ops(staged)
-        if os.path.exists(path):
-            shutil.rmtree(path)
-        os.replace(staged, path)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
     return path
