@@ -198,6 +198,19 @@ class PreTrainedTokenizerBase(SpecialTokensMixin):
             return_tensors=return_tensors,
         )
 
+    def prepare_for_model(self, ids, pair_ids=None, add_special_tokens=True, **kwargs):
+        """Token ids (and pair ids) to one model input row: special tokens, truncation, padding.
+
+        Takes `__call__`'s options except `return_offsets_mapping` (ids carry no offsets), plus
+        `prepend_batch_axis`. Example:
+            >>> ids = tokenizer.convert_tokens_to_ids(tokenizer.tokenize("Hello world"))  # doctest: +SKIP
+            >>> tokenizer.prepare_for_model(ids, max_length=3)["input_ids"]  # doctest: +SKIP
+        """
+        if kwargs.pop("return_offsets_mapping", False):
+            raise NotImplementedError("return_offset_mapping is not available when using prepare_for_model (ids only).")
+        kwargs.pop("verbose", None)
+        return encoding.prepare_for_model(self, ids, pair_ids, add_special_tokens=add_special_tokens, **kwargs)
+
     def _encode_call(self, text, text_pair, **options):
         """The Python path: `encoding.encode` (offsets need the fast tokenizer's alignment)."""
         if options["return_offsets_mapping"]:

@@ -217,3 +217,56 @@ __all__ = [
     "resolve_strategies",
     "truncate",
 ]
+
+
+def prepare_for_model(
+    tokenizer,
+    ids,
+    pair_ids=None,
+    add_special_tokens=True,
+    padding=False,
+    truncation=None,
+    max_length=None,
+    stride=0,
+    pad_to_multiple_of=None,
+    return_tensors=None,
+    return_token_type_ids=None,
+    return_attention_mask=None,
+    return_overflowing_tokens=False,
+    return_special_tokens_mask=False,
+    return_length=False,
+    prepend_batch_axis=False,
+):
+    """transformers' `prepare_for_model`: ids (and pair ids) to one model input row.
+
+    The same truncation, special tokens and padding as `encode` on one text;
+    `overflowing_tokens` / `num_truncated_tokens` appear only when something was cut.
+    """
+    pad, trunc, max_length = resolve_strategies(
+        padding, truncation, max_length, pad_to_multiple_of, getattr(tokenizer, "model_max_length", None)
+    )
+    check_pad_token(tokenizer, pad)
+    for name, value in (("ids", ids), ("pair_ids", pair_ids)):
+        if value is not None and not all(isinstance(i, int) for i in value):
+            raise ValueError(f"prepare_for_model takes {name} as a list of int token ids, got {value!r:.80}")
+    row = _encode_row(
+        tokenizer,
+        (list(ids), None),
+        (list(pair_ids), None) if pair_ids is not None else None,
+        trunc=trunc,
+        max_length=max_length,
+        stride=stride,
+        overflow=return_overflowing_tokens,
+        special_mask=return_special_tokens_mask,
+        type_ids=return_token_type_ids is not False,
+        offsets=False,
+        add_special=add_special_tokens,
+        side=_side(tokenizer, "truncation_side"),
+    )
+    if row.get("overflowing_tokens") == []:
+        row.pop("overflowing_tokens")
+        row.pop("num_truncated_tokens")
+    _pad_rows(tokenizer, [row], pad, max_length, pad_to_multiple_of, return_attention_mask is not False, True)
+    if return_length:
+        row["length"] = len(row["input_ids"])
+    return BatchEncoding(row, tensor_type=return_tensors, prepend_batch_axis=prepend_batch_axis, n_sequences=None)
