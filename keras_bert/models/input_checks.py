@@ -7,9 +7,12 @@ TF checked ids against the vocabulary; so do we, inside the graph, so the check 
 
 What is checked, each failure naming the input and the bad value or shapes:
 
-- dtype: `input_ids`, `token_type_ids`, `position_ids` must be integers (masks may be int, bool
-  or float), checked when the call is traced.
-- rank: `input_ids` is (B, T), or (B, C, T) for multiple choice.
+- dtype: `input_ids`, `token_type_ids`, `position_ids` must be integers; `attention_mask` may
+  be int, bool or float (not a string), checked when the call is traced.
+- rank: `input_ids` is (B, T), or (B, C, T) for multiple choice; `attention_mask` has the ids'
+  rank, or one more (an explicit (B, T, S) mask: its query axis T or 1, its key axis S).
+- length: at least one token per sequence (T > 0): a zero-length row has no [CLS] to pool and no
+  answer a reference gives.
 - shapes: `attention_mask` (its last axis covers past + new tokens), `token_type_ids` and
   `position_ids` have the ids' shape; statically where the shape is known, in the graph otherwise.
 - values: ids in [0, vocab_size), token types in [0, type_vocab_size), positions in
@@ -36,10 +39,13 @@ def _dtype_name(x) -> str:
     return keras.backend.standardize_dtype(dtype)
 
 
-def _tensor(x):
+def _tensor(name: str, x):
     """Python lists and NumPy arrays become backend tensors; tensors pass through."""
     if isinstance(x, (list, tuple, np.ndarray, int)):
-        array = np.asarray(x)
+        try:
+            array = np.asarray(x)
+        except ValueError as error:  # rows of different lengths
+            raise ValueError(f"{name} is not a rectangular array (pad the rows to one length): {error}") from None
         if array.dtype.kind in "iu":
             array = array.astype("int32")
         return ops.convert_to_tensor(array)
@@ -137,12 +143,76 @@ def _check_length(name: str, x, axis: int, past_length, limit: int):
     )
 
 
+def _check_nonempty(name: str, x, axis: int):
+    """The length axis of `x` is not 0 (a batch of zero rows is fine, a row of zero tokens is not)."""
+    length = _static_shape(x)[axis]
+    if length == 0:
+        raise ValueError(
+            f"{name} has shape {_shape_text(_static_shape(x))}: every sequence needs at least one token "
+            f"(axis {axis} is 0)"
+        )
+    if length is not None or keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    return tf.debugging.Assert(
+        tf.shape(x)[axis] > 0,
+        [f"{name} has zero tokens per sequence (axis {axis} is 0); got shape", tf.shape(x)],
+        name=f"check_{name}_nonempty",
+    )
+
+
+def _check_mask(mask, name_b: str, b, dims: int, past_length):
+    """`attention_mask` is (B[, C], S) like the ids (S = past + new tokens), or an explicit
+    (B[, C], T or 1, S) mask; numbers, not strings."""
+    dtype = _dtype_name(mask)
+    if not dtype.startswith(("int", "uint", "float", "bool", "bfloat")):
+        raise TypeError(f"attention_mask must hold 0/1 numbers or booleans, got dtype {dtype}")
+    sm, sb = _static_shape(mask), _static_shape(b)
+    if len(sm) == dims + 1:
+        return _check_dims("attention_mask", mask, name_b, b, dims, past_length)
+    if len(sm) != dims + 2:
+        raise ValueError(
+            f"attention_mask has shape {_shape_text(sm)} but {name_b} has shape {_shape_text(sb)}; the mask must "
+            f"have rank {dims + 1} (the ids' shape) or {dims + 2} (an explicit query x key mask)"
+        )
+    # (B[, C], T or 1, S): compare the batch axes, then the query and key axes.
+    lead_a, lead_b = sm[:dims], sb[:dims]
+    query, key, length = sm[dims], sm[dims + 1], sb[dims]
+    total = None if length is None or past_length is None else length + past_length
+    static = [lead_a == lead_b, query in (1, length), key == total]
+    known = None not in lead_a + lead_b + (query, key, length) and past_length is not None
+    if known or keras.backend.backend() != "tensorflow":
+        if known and not all(static):
+            raise ValueError(
+                f"attention_mask has shape {_shape_text(sm)} but {name_b} has shape {_shape_text(sb)}; an explicit "
+                f"mask must be (batch{', choices' if dims == 2 else ''}, length or 1, past + length)"
+            )
+        return None
+    import tensorflow as tf
+
+    shape_m, shape_b = tf.shape(mask), tf.shape(b)
+    new = shape_b[dims]
+    conditions = [
+        tf.reduce_all(tf.equal(shape_m[:dims], shape_b[:dims])),
+        tf.logical_or(tf.equal(shape_m[dims], 1), tf.equal(shape_m[dims], new)),
+    ]
+    if past_length is not None:  # an unknown cache length leaves the key axis unchecked
+        conditions.append(tf.equal(shape_m[dims + 1], new + past_length))
+    ok = tf.reduce_all(tf.stack(conditions))
+    return tf.debugging.Assert(
+        ok,
+        [f"attention_mask and {name_b} must have matching shapes; got", shape_m, "and", shape_b],
+        name="check_attention_mask_shape",
+    )
+
+
 def check_inputs(inputs: dict, config, input_rank: int) -> dict:
     """Validates (and converts list/NumPy inputs of) one call's `inputs`; returns them."""
     inputs = dict(inputs)
     for name in ("input_ids", "attention_mask", "token_type_ids", "position_ids"):
         if inputs.get(name) is not None:
-            inputs[name] = _tensor(inputs[name])
+            inputs[name] = _tensor(name, inputs[name])
     for name in INTEGER_INPUTS:
         value = inputs.get(name)
         if value is not None and not _dtype_name(value).startswith(("int", "uint")):
@@ -165,10 +235,10 @@ def check_inputs(inputs: dict, config, input_rank: int) -> dict:
         past_length = _static_shape(past[0][0])[2]
     dims = input_rank - 1
     checks = []  # in-graph assertions (TensorFlow); empty where everything was checked statically
+    checks.append(_check_nonempty(reference_name, reference, dims))
     mask = inputs.get("attention_mask")
-    if mask is not None and len(_static_shape(mask)) == input_rank:
-        extra = past_length if past_length is not None else None
-        checks.append(_check_dims("attention_mask", mask, reference_name, reference, dims, extra))
+    if mask is not None:
+        checks.append(_check_mask(mask, reference_name, reference, dims, past_length))
     for name in ("token_type_ids", "position_ids"):
         value = inputs.get(name)
         if value is not None:
