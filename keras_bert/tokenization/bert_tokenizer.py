@@ -105,8 +105,7 @@ class BertTokenizer(PreTrainedTokenizerBase):
                 "vocabulary map to it, so it must be a line of vocab.txt (an id past the vocabulary would "
                 "index past the model's embeddings)."
             )
-        self._init_special_tokens(specials, additional_special_tokens)
-        self._restore_added_tokens(added_tokens_decoder or {})
+        self._init_special_tokens(specials, additional_special_tokens, self._restored(added_tokens_decoder or {}))
         self.basic_tokenizer = BasicTokenizer(
             do_lower_case=do_lower_case,
             never_split=self.never_split,
@@ -115,21 +114,16 @@ class BertTokenizer(PreTrainedTokenizerBase):
         )
         self.wordpiece_tokenizer = WordpieceTokenizer(self.vocab, unk_token)
 
-    def _restore_added_tokens(self, added_tokens_decoder):
-        """Re-adds saved added tokens in id order; a saved id that no longer fits is a ValueError."""
+    @staticmethod
+    def _restored(added_tokens_decoder):
+        """[(id, token, special)] from {id: token, (token, special) or AddedToken}, in id order."""
+        out = []
         for index, token in sorted((int(i), t) for i, t in added_tokens_decoder.items()):
-            content, special = token if isinstance(token, tuple) else (token_content(token), None)
-            if special is None:
-                special = bool(getattr(token, "special", False))
-            if content not in self.added_tokens_encoder:
-                self._add([content], special=special)
-            elif special:
-                self._special_added.add(content)
-            if self.added_tokens_encoder[content] != index:
-                raise ValueError(
-                    f"Added token {content!r} was saved with id {index} but gets id "
-                    f"{self.added_tokens_encoder[content]} with vocabulary {self.vocab_file!r}"
-                )
+            if isinstance(token, tuple):
+                out.append((index, token[0], bool(token[1])))
+            else:
+                out.append((index, token_content(token), bool(getattr(token, "special", False))))
+        return out
 
     def __setattr__(self, name, value):
         if name in ("padding_side", "truncation_side") and value not in ("right", "left"):

@@ -28,10 +28,20 @@ class SpecialTokensMixin:
     tokenizer forwards to its backend).
     """
 
-    def _init_special_tokens(self, special_tokens, additional_special_tokens=None):
+    def _init_special_tokens(self, special_tokens, additional_special_tokens=None, restored=()):
+        """Sets the special tokens; `restored` [(id, token, special)] are saved added tokens, kept at their ids."""
         self.added_tokens_encoder = {}
         self.added_tokens_decoder = {}
         self._special_added = set()
+        for index, token, special in restored:
+            if token in self.vocab and self.vocab[token] != index:
+                raise ValueError(
+                    f"Added token {token!r} was saved with id {index} but is id {self.vocab[token]} in vocab.txt"
+                )
+            self.added_tokens_encoder[token] = index
+            self.added_tokens_decoder[index] = token
+            if special:
+                self._special_added.add(token)
         for name in SPECIAL_TOKEN_NAMES:
             setattr(self, name, token_content(special_tokens.get(name)))
         self.additional_special_tokens = [token_content(t) for t in additional_special_tokens or []]
