@@ -5,6 +5,7 @@ Labels equal to -100 are ignored; a mean is taken over the labels that count.
 
 from keras import ops
 
+from keras_bert.backend import is_tensorflow
 from keras_bert.contract import infer_problem_type
 
 IGNORE_INDEX = -100
@@ -12,7 +13,11 @@ IGNORE_INDEX = -100
 
 def scale_for_replicas(loss):
     """loss / replicas under a tf.distribute strategy, as Keras' own losses do, so the
-    gradients summed over replicas are those of the global-batch mean."""
+    gradients summed over replicas are those of the global-batch mean. On jax and torch the
+    loss is returned as is (`keras.distribution` computes the global-batch mean itself) and
+    TensorFlow is not imported."""
+    if not is_tensorflow():
+        return loss
     import tensorflow as tf
 
     replicas = tf.distribute.get_strategy().num_replicas_in_sync

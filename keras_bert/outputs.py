@@ -8,9 +8,12 @@ tensors of either backend; this module imports neither TensorFlow nor torch.
 
 from __future__ import annotations
 
+import sys
 import types
 from collections import OrderedDict
 from collections.abc import Mapping
+
+from keras_bert.backend import backend
 
 
 class ModelOutput(OrderedDict):
@@ -75,6 +78,10 @@ def _is_pairs(value) -> bool:
     )
 
 
+def _flatten(record):
+    return list(record.values()), list(record.keys())
+
+
 def _register_with_keras_tree(cls):
     """Lets Keras (optree, namespace "keras") see records as nested structures, not leaves."""
     try:
@@ -83,15 +90,47 @@ def _register_with_keras_tree(cls):
         return
     optree.register_pytree_node(
         cls,
-        lambda r: (list(r.values()), list(r.keys()), list(r.keys())),
+        lambda r: (*_flatten(r), list(r.keys())),
         lambda keys, children: cls(**dict(zip(keys, children))),
         namespace="keras",
+    )
+
+
+def _register_with_jax_tree(cls):
+    """Lets JAX see records as pytrees: a model's output leaves a `jax.jit` function (Keras'
+    jitted `predict_step`, a user's `stateless_call` under `jax.jit`/`jax.grad`) as a record.
+    Only where JAX is the Keras backend or already imported: other processes never import JAX."""
+    if backend() != "jax" and "jax" not in sys.modules:
+        return
+    try:
+        import jax
+    except ImportError:
+        return
+    jax.tree_util.register_pytree_node(cls, _flatten, lambda keys, children: cls(**dict(zip(keys, children))))
+
+
+def _register_with_torch_tree(cls):
+    """Lets torch's pytree (Keras' tree on the torch backend: `predict` concatenating batches)
+    see records as nested structures. Only where torch is the Keras backend or already imported."""
+    if backend() != "torch" and "torch" not in sys.modules:
+        return
+    try:
+        from torch.utils import _pytree
+    except ImportError:
+        return
+    _pytree.register_pytree_node(
+        cls,
+        _flatten,
+        lambda children, keys: cls(**dict(zip(keys, children))),
+        serialized_type_name=f"{__name__}.{cls.__name__}",
     )
 
 
 def _record(name: str, fields: tuple, doc: str):
     cls = type(name, (ModelOutput,), {"_fields": fields, "__doc__": doc, "__module__": __name__})
     _register_with_keras_tree(cls)
+    _register_with_jax_tree(cls)
+    _register_with_torch_tree(cls)
     return cls
 
 

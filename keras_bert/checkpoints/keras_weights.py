@@ -1,8 +1,10 @@
 """Canonical (HF PyTorch) names of a Keras model's variables, and loading by those names.
 
 Child layers are created with fixed names equal to HF module names (`bert`,
-`encoder`, `layer.0`, `attention`, `self`, `query`, ...), so a variable's
-canonical name is the path of layer names plus the HF parameter name:
+`encoder`, `attention`, `self`, `query`, ...; the encoder blocks `layer_0`, canonical
+`layer.0`, because Keras layer names become torch parameter paths, which cannot hold "."; see
+`names.canonical_part`), so a variable's canonical name is the path of layer names plus the HF
+parameter name:
 Dense kernel -> `weight` (transposed: Keras [in, out], torch [out, in]),
 Dense bias -> `bias`, LayerNorm gamma/beta -> `weight`/`bias`,
 Embedding -> `weight`, and a layer's own variables by their variable name.
@@ -21,7 +23,7 @@ import logging
 import numpy as np
 
 from keras_bert.checkpoints.errors import CheckpointError
-from keras_bert.checkpoints.names import BASE_PREFIX, POOLER_PREFIX, is_redundant, resolve_state
+from keras_bert.checkpoints.names import BASE_PREFIX, POOLER_PREFIX, canonical_part, is_redundant, resolve_state
 
 logger = logging.getLogger("keras_bert")
 
@@ -45,7 +47,7 @@ def named_variables(layer, prefix: str = ""):
     for variable in layer._trainable_variables + layer._non_trainable_variables:
         yield prefix + variable.name, variable, False
     for child in layer._flatten_layers(include_self=False, recursive=False):
-        yield from named_variables(child, prefix + child.name + ".")
+        yield from named_variables(child, prefix + canonical_part(child.name) + ".")
 
 
 def variable_table(model) -> dict:

@@ -103,6 +103,24 @@ TF_LAYER_ORDER = ("bert", "nsp___cls", "mlm___cls")  # top-level layer order tra
 # Keras 2's default model name for a class (then lowercased): TFBertForMaskedLM -> tf_bert_for_masked_lm.
 TF_MODEL_NAME_RULES = ((re.compile(r"(.)([A-Z][a-z0-9]+)"), r"\1_\2"), (re.compile(r"([a-z])([A-Z])"), r"\1_\2"))
 
+# -- Keras layer names -------------------------------------------------------------------
+# A Keras layer is named like its HF module, except that a name may not contain "." (torch
+# parameter names cannot, and Keras' torch backend registers variables by their layer path):
+# the encoder's blocks are `layer_3` (the TF1 spelling), canonical `layer.3`.
+KERAS_LAYER_INDEX = re.compile(r"^layer_(\d+)$")
+KERAS_LAYER_NAME_FORMAT = "layer_{}"
+
+
+def keras_layer_name(index: int) -> str:
+    """The Keras name of encoder block `index`: `layer_3`."""
+    return KERAS_LAYER_NAME_FORMAT.format(index)
+
+
+def canonical_part(layer_name: str) -> str:
+    """A Keras layer name as a segment of canonical names: `layer_3` -> `layer.3`, others unchanged."""
+    return KERAS_LAYER_INDEX.sub(r"layer.\1", layer_name)
+
+
 # -- Google TF1 (bert_model.ckpt) -------------------------------------------------------
 TF1_SKIP = re.compile(r"(/adam_[mv]$|/Adam(_\d+)?$|^global_step$|^_CHECKPOINTABLE_OBJECT_GRAPH$|loss_scale|good_steps)")
 TF1_FIXED = {

@@ -2,6 +2,7 @@
 
 import keras
 
+from keras_bert.checkpoints.names import keras_layer_name
 from keras_bert.layers.activations import get_activation
 from keras_bert.layers.attention import TFBertAttention, TFBertSelfOutput, dense_tokens
 from keras_bert.layers.common import ConfigLayer
@@ -100,8 +101,9 @@ class TFBertLayer(ConfigLayer):
 class TFBertEncoder(ConfigLayer):
     def __init__(self, config, **kwargs):
         super().__init__(config, **kwargs)
+        # `layer_{i}`, canonical `layer.{i}`: no "." in Keras names (torch parameter paths).
         self.layer = [
-            self.sub(TFBertLayer, self.config, name=f"layer.{i}") for i in range(self.config.num_hidden_layers)
+            self.sub(TFBertLayer, self.config, name=keras_layer_name(i)) for i in range(self.config.num_hidden_layers)
         ]
 
     def build(self, input_shape=None):

@@ -28,5 +28,5 @@ class TFBertModel(TFBertPreTrainedModel):
     def get_config(self):
         return {**super().get_config(), "add_pooling_layer": self.add_pooling_layer}
 
-    def forward(self, inputs, training=False):
+    def head_forward(self, inputs, training=False):
         return self.encode(inputs, training=training)

@@ -12,12 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from keras_bert import contract
+from keras_bert.backend import is_tensorflow
 from keras_bert.models.input_checks import check_inputs
 
 
 class CallingContract:
     """Mixin of `TFBertPreTrainedModel`: `__call__` and `call`. Subclasses provide `spec`
-    (a `contract.HeadSpec`), `forward(inputs, training)` and `head_loss(labels, outputs)`."""
+    (a `contract.HeadSpec`), `head_forward(inputs, training)` and `head_loss(labels, outputs)`.
+
+    The head's computation is `head_forward`, not `forward`: on the torch backend a Keras layer is
+    a `torch.nn.Module` whose `forward` is Keras' own entry to `call`, which must not be shadowed.
+    """
 
     # Set False to skip the input checks (the benchmark measures their cost this way).
     check_inputs = True
@@ -57,13 +62,18 @@ class CallingContract:
         )
         if self.check_inputs:
             inputs = check_inputs(inputs, self.config, self.spec.input_rank)
-        outputs = self.forward(inputs, training=training)
+        outputs = self.head_forward(inputs, training=training)
         if contract.loss_applies(self.spec, labels):
             outputs["loss"] = self.head_loss(labels, outputs)
         return outputs if return_dict else outputs.to_tuple()
 
-    def forward(self, inputs: dict, training=False):
+    def head_forward(self, inputs: dict, training=False):
         raise NotImplementedError
+
+    if is_tensorflow():  # `keras_bert.generation` (TensorFlow only) runs the head as `model.forward`
+
+        def forward(self, inputs: dict, training=False):
+            return self.head_forward(inputs, training=training)
 
     def head_loss(self, labels: dict, outputs):
         raise NotImplementedError(f"{type(self).__name__} has no built-in loss")

@@ -5,11 +5,16 @@ import os
 import keras
 
 from keras_bert import losses, outputs
+from keras_bert.backend import is_tensorflow
 from keras_bert.contract import HEADS
 from keras_bert.generation.config import GENERATION_CONFIG_NAME, GenerationConfig
-from keras_bert.generation.generate import GenerationMixin
 from keras_bert.layers.heads import TFBertClsHeads
 from keras_bert.models.base import TFBertPreTrainedModel
+
+if is_tensorflow():  # Keras has imported TensorFlow already
+    from keras_bert.generation.generate import GenerationMixin
+else:  # generate() is TensorFlow code: keep TensorFlow out of jax/torch processes until it is called
+    from keras_bert.models.generation_stub import GenerationStub as GenerationMixin
 
 
 class _ClsModel(TFBertPreTrainedModel):
@@ -32,7 +37,7 @@ class TFBertForPreTraining(_ClsModel):
 
     spec = HEADS["BertForPreTraining"]
 
-    def forward(self, inputs, training=False):
+    def head_forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)
         mlm, nsp = self.heads(encoded)
         return outputs.TFBertForPreTrainingOutput(
@@ -53,7 +58,7 @@ class TFBertForMaskedLM(_ClsModel):
 
     spec = HEADS["BertForMaskedLM"]
 
-    def forward(self, inputs, training=False):
+    def head_forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)
         logits, _ = self.heads(encoded)
         return outputs.TFMaskedLMOutput(
@@ -91,7 +96,7 @@ class TFBertLMHeadModel(GenerationMixin, _ClsModel):
     def save_extras(self, directory):
         self.generation_config.save_pretrained(directory)
 
-    def forward(self, inputs, training=False):
+    def head_forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)
         logits, _ = self.heads(encoded)
         return outputs.TFCausalLMOutputWithCrossAttentions(
@@ -112,7 +117,7 @@ class TFBertForNextSentencePrediction(_ClsModel):
 
     spec = HEADS["BertForNextSentencePrediction"]
 
-    def forward(self, inputs, training=False):
+    def head_forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)
         _, logits = self.heads(encoded)
         return outputs.TFNextSentencePredictorOutput(

@@ -40,7 +40,7 @@ class TFBertForSequenceClassification(_ClassifierModel):
 
     spec = HEADS["BertForSequenceClassification"]
 
-    def forward(self, inputs, training=False):
+    def head_forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)
         logits = self.head(encoded.pooler_output, training)
         return outputs.TFSequenceClassifierOutput(
@@ -63,7 +63,7 @@ class TFBertForMultipleChoice(_ClassifierModel):
     def head_units(self) -> int:
         return 1
 
-    def forward(self, inputs, training=False):
+    def head_forward(self, inputs, training=False):
         first = inputs["input_ids"] if inputs.get("input_ids") is not None else inputs["inputs_embeds"]
         num_choices = ops.shape(first)[1]
         flat = dict(inputs)
@@ -88,7 +88,7 @@ class TFBertForTokenClassification(_ClassifierModel):
 
     spec = HEADS["BertForTokenClassification"]
 
-    def forward(self, inputs, training=False):
+    def head_forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)
         logits = self.head(encoded.last_hidden_state, training)
         return outputs.TFTokenClassifierOutput(
@@ -113,7 +113,7 @@ class TFBertForQuestionAnswering(_ClassifierModel):
     def head(self, x, training):
         return self.qa_outputs(x)  # HF applies no dropout before qa_outputs
 
-    def forward(self, inputs, training=False):
+    def head_forward(self, inputs, training=False):
         encoded = self.encode(inputs, training)
         logits = self.head(encoded.last_hidden_state, training)  # (B, T, 2)
         return outputs.TFQuestionAnsweringModelOutput(

@@ -12,6 +12,9 @@ __all__ = ["BertTokenizer", "BertTokenizerFast", "TFBertTokenizer"]
 
 def __getattr__(name: str):
     if name == "TFBertTokenizer":
+        from keras_bert.backend import require_tensorflow
+
+        require_tensorflow("TFBertTokenizer (tensorflow and tensorflow-text)")
         from keras_bert.tokenization.tf_tokenizer import TFBertTokenizer
 
         return TFBertTokenizer
