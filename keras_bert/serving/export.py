@@ -56,14 +56,12 @@ def _text_table(lines, directory, name, key_dtype=tf.int64):
     return tf.lookup.StaticHashTable(initializer, default_value="")
 
 
-def _with_leading_axes(x, name: str, rank: int, shape_text: str):
+def _with_leading_axes(x, name: str, rank: int, expected: str):
     """`x` with rank `rank`: missing leading axes added (a scalar text is a batch of one), more
     axes refused naming `name`. The rank is read at run time: signatures take any rank, because
     TF Serving and the signature wrappers do not check the declared shape against the request."""
     actual = tf.raw_ops.Rank(input=x)
-    check = tf.debugging.Assert(
-        actual <= rank, [f"{name} must be {shape_text} (or fewer leading axes); got shape", tf.shape(x)], summarize=8
-    )
+    check = tf.debugging.Assert(actual <= rank, [f"{name} must be {expected}; got shape", tf.shape(x)], summarize=8)
     with tf.control_dependencies([check]):
         shape = tf.concat([tf.ones([rank - actual], tf.int32), tf.shape(x)], 0)
         x = tf.reshape(x, shape)
@@ -172,7 +170,10 @@ class ServingModule(tf.Module):
         return {k: tf.reshape(v, tf.concat([shape, tf.shape(v)[-1:]], 0)) for k, v in flat.items()}  # (B, C, T)
 
     def _serve_text(self, text, text_pair=None):
-        shape_text = "(batch, choices) strings" if self.rank == 3 else "a string or (batch,) strings"
+        if self.rank == 3:
+            shape_text = "(batch, choices) strings, or (choices,) for one question"
+        else:
+            shape_text = "a string or (batch,) strings"
         text = _with_leading_axes(text, "text", self.rank - 1, shape_text)
         if text_pair is not None:
             text_pair = _with_leading_axes(text_pair, "text_pair", self.rank - 1, shape_text)
