@@ -1,69 +1,92 @@
-"""TFBertTokenizer: BERT tokenization as a Keras layer of TensorFlow ops."""
+"""TFBertTokenizer: BERT tokenization as a Keras layer of TensorFlow ops.
 
-import inspect
+transformers 4.x's `TFBertTokenizer` API (constructor, `from_pretrained`, `from_tokenizer`,
+`get_config`, the call and its per-call options) over a graph that reproduces `BertTokenizer`
+exactly (see `tf_graph`); inputs are taken as `tf_inputs` says, options checked in `tf_options`,
+the vocabulary read in `tf_vocab`.
+"""
+
 import os
 import shutil
-import tempfile
 
 import keras
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from keras_bert.tokenization import tf_graph
+from keras_bert.tokenization import tf_graph, tf_options, tf_vocab
 from keras_bert.tokenization import unicode_tables as ut
 from keras_bert.tokenization.basic import clean_text
 from keras_bert.tokenization.bert_tokenizer import VOCAB_FILE, BertTokenizer
+from keras_bert.tokenization.tf_inputs import as_text_tensor, batch_inputs
+from keras_bert.tokenization.tf_text_model import mark_text_model
 
-_PADDING = ("longest", "max_length")
-_TRUNCATION = {
-    True: "longest_first",
-    False: None,
-    None: None,
-    "longest_first": "longest_first",
-    "only_first": "only_first",
-    "only_second": "only_second",
-    "do_not_truncate": None,
-}
 MAX_CHARS_PER_WORD = 100
 SHARDS = 2  # batch slices tokenized as independent graph branches
+_LARGEST_MODEL_MAX_LENGTH = 2**31 - 1  # transformers' "no limit" is int(1e30)
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
 class TFBertTokenizer(keras.layers.Layer):
     """In-graph BERT tokenizer that matches `BertTokenizer` exactly.
 
-    `call(text)` or `call(text, text_pair)` takes tf.string tensors of shape
-    (B,) and returns a dict of (B, L) tensors: `input_ids`, and (unless
-    turned off) `token_type_ids` and `attention_mask`.
+    Called like transformers 4.x's: `tokenizer(text)` or `tokenizer(text, text_pair)` with
+    Python strings or lists, NumPy arrays or tf.string tensors of shape (B,); a (B, 2) string
+    tensor (or a list of 2-tuples) is a batch of (text, text_pair). Keywords `padding`,
+    `truncation`, `max_length`, `pad_to_multiple_of`, `return_token_type_ids` and
+    `return_attention_mask` override the constructor's for one call. Returns a dict of (B, L)
+    tensors: `input_ids`, and unless turned off `attention_mask` and `token_type_ids`.
 
     Args:
-        vocab_file: vocab.txt; it becomes a SavedModel asset (never a list in
-            the config). Every special token must be in it (else ValueError).
-        do_lower_case, do_basic_tokenize, never_split, tokenize_chinese_chars,
-        strip_accents, unk_token, sep_token, pad_token, cls_token, mask_token:
-            as `BertTokenizer` (use `from_tokenizer` to copy them).
-        max_length: length limit for truncation and "max_length" padding.
-        padding: "longest" (pad to the longest row of the batch) or
-            "max_length" (pad to `max_length`; rows that are longer because
-            truncation is off keep their length and set the width).
+        vocab_list: the vocabulary, a list of tokens (id = position) as in transformers, or the
+            path of a vocab.txt. It becomes a SavedModel asset either way.
+        do_lower_case: lowercase (and, unless `strip_accents` says otherwise, strip accents).
+        cls_token_id, sep_token_id, pad_token_id: ids used to frame and pad; default the ids of
+            `cls_token`, `sep_token`, `pad_token` in the vocabulary. A special token the
+            vocabulary lacks gets an id after it, as transformers gives it.
+        padding: "longest" (to the longest row of the batch) or "max_length" (to `max_length`;
+            rows left longer because truncation is off keep their length and set the width).
+        truncation: True/"longest_first" (pairs: shorten the longer sequence first, then both,
+            as the reference), "only_first", "only_second", or False.
+        max_length: length limit for truncation and "max_length" padding (default 512, as
+            transformers); at least 2 (3 for pairs), or None for no limit.
         pad_to_multiple_of: round the padded width up to a multiple of this.
-        truncation: True/"longest_first" (pairs: shorten the longer sequence
-            first, then both, as the reference), "only_first", "only_second",
-            or False. Needs `max_length`.
         return_token_type_ids, return_attention_mask: include those outputs.
-        output_dtype: dtype of the outputs (default "int32").
+        use_fast_bert_tokenizer: accepted for transformers compatibility and ignored: this
+            layer always runs its own exact normalization and WordPiece (transformers switched
+            between two tensorflow-text tokenizers, neither exact), and always exports to
+            TF Serving.
+        vocab_file: the same as a path given as `vocab_list`.
+        do_basic_tokenize, never_split, tokenize_chinese_chars, strip_accents, unk_token,
+        sep_token, pad_token, cls_token, mask_token: as `BertTokenizer` (`from_tokenizer` and
+            `from_pretrained` copy them).
+        output_dtype: dtype of the outputs (default "int64", as transformers).
 
-    Defined behaviour on bad input: invalid UTF-8 is decoded with each bad
-    sequence replaced by U+FFFD, which the clean-up then drops (the same as
-    `BertTokenizer` on `bytes.decode("utf-8", "replace")`); an empty string
-    gives `[CLS] [SEP]`; an empty batch gives (0, 0) outputs ((0, max_length)
-    with "max_length" padding).
+    Defined behaviour on bad input: invalid UTF-8 is decoded with each bad sequence replaced by
+    U+FFFD, which the clean-up then drops (the same as `BertTokenizer` on
+    `bytes.decode("utf-8", "replace")`); a Python string's lone surrogates are dropped as
+    `BertTokenizer` drops them; an empty string gives `[CLS] [SEP]`; an empty batch gives (0, 0)
+    outputs ((0, max_length) with "max_length" padding).
+
+    Example:
+        >>> tf_tokenizer = TFBertTokenizer.from_pretrained("bert-base-uncased")
+        >>> tf_tokenizer(["hello world"], max_length=8, padding="max_length")["input_ids"]
     """
 
     def __init__(
         self,
-        vocab_file=None,
+        vocab_list=None,
         do_lower_case=True,
+        cls_token_id=None,
+        sep_token_id=None,
+        pad_token_id=None,
+        padding="longest",
+        truncation=True,
+        max_length=512,
+        pad_to_multiple_of=None,
+        return_token_type_ids=True,
+        return_attention_mask=True,
+        use_fast_bert_tokenizer=True,
+        vocab_file=None,
         do_basic_tokenize=True,
         never_split=None,
         unk_token="[UNK]",
@@ -73,22 +96,17 @@ class TFBertTokenizer(keras.layers.Layer):
         mask_token="[MASK]",
         tokenize_chinese_chars=True,
         strip_accents=None,
-        max_length=None,
-        padding="longest",
-        pad_to_multiple_of=None,
-        truncation=True,
-        return_token_type_ids=True,
-        return_attention_mask=True,
-        output_dtype="int32",
+        output_dtype="int64",
         **kwargs,
     ):
         super().__init__(**kwargs)
-        if padding not in _PADDING:
-            raise ValueError(f"padding must be 'longest' or 'max_length', got {padding!r}")
-        if truncation not in _TRUNCATION:
-            raise ValueError(f"truncation must be one of {list(_TRUNCATION)}, got {truncation!r}")
-        if padding == "max_length" and max_length is None:
-            raise ValueError("padding='max_length' needs max_length.")
+        self.padding, self.truncation, self.max_length = padding, truncation, max_length
+        self.pad_to_multiple_of = pad_to_multiple_of
+        self.return_token_type_ids = return_token_type_ids
+        self.return_attention_mask = return_attention_mask
+        checked = tf_options.resolve(self, pair=False)
+        self.padding, self.max_length = checked["padding"], checked["max_length"]
+        self.use_fast_bert_tokenizer = use_fast_bert_tokenizer
         self.do_lower_case = do_lower_case
         self.do_basic_tokenize = do_basic_tokenize
         self.never_split = list(never_split or [])
@@ -96,66 +114,80 @@ class TFBertTokenizer(keras.layers.Layer):
         self.cls_token, self.mask_token = cls_token, mask_token
         self.tokenize_chinese_chars = tokenize_chinese_chars
         self.strip_accents = strip_accents
-        self.max_length = max_length
-        self.padding = padding
-        self.pad_to_multiple_of = pad_to_multiple_of
-        self.truncation = truncation
-        self.return_token_type_ids = return_token_type_ids
-        self.return_attention_mask = return_attention_mask
         self.output_dtype = output_dtype
         self._specials = [unk_token, sep_token, pad_token, cls_token, mask_token]
         for tok in self._specials:
-            if clean_text(tok) != tok or tok != " ".join(tok.split()) or " " in tok:
-                raise ValueError(f"Special token {tok!r} must survive text clean-up unchanged.")
+            if not isinstance(tok, str) or clean_text(tok) != tok or not tok or " " in tok or tok != tok.strip():
+                raise ValueError(f"Special token {tok!r} must be a non-empty string that text clean-up keeps.")
+        self._explicit_ids = dict(cls_token=cls_token_id, sep_token=sep_token_id, pad_token=pad_token_id)
+        if isinstance(vocab_list, (str, os.PathLike)):
+            if vocab_file is not None:
+                raise ValueError(f"Give vocab_list or vocab_file, not both (got {vocab_list!r} and {vocab_file!r}).")
+            vocab_list, vocab_file = None, os.fspath(vocab_list)
+        if vocab_list is not None and vocab_file is not None:
+            raise ValueError("Give vocab_list or vocab_file, not both.")
         self.vocab_file = None
         if vocab_file is not None:
-            self._set_vocabulary(vocab_file)
+            self._set_vocabulary(tf_vocab.read_tokens(vocab_file), vocab_file)
+        elif vocab_list is not None:
+            self._set_vocabulary(list(vocab_list), None)
 
     # -- construction helpers -------------------------------------------
     @classmethod
-    def from_tokenizer(cls, tokenizer, **options):
-        """Copies vocabulary and text options from a `BertTokenizer`."""
+    def from_tokenizer(cls, tokenizer, **kwargs):
+        """From a `BertTokenizer` or `BertTokenizerFast`: its vocabulary, text options, special
+        tokens and ids, and `max_length` from its `model_max_length` (keywords override)."""
+        names = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
         config = dict(
-            vocab_file=tokenizer.vocab_file,
             do_lower_case=tokenizer.do_lower_case,
-            do_basic_tokenize=tokenizer.do_basic_tokenize,
-            never_split=tokenizer.never_split,
-            tokenize_chinese_chars=tokenizer.tokenize_chinese_chars,
-            strip_accents=tokenizer.strip_accents,
-            **{n: getattr(tokenizer, n) for n in ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")},
+            do_basic_tokenize=getattr(tokenizer, "do_basic_tokenize", True),
+            never_split=list(getattr(tokenizer, "never_split", None) or []),
+            tokenize_chinese_chars=getattr(tokenizer, "tokenize_chinese_chars", True),
+            strip_accents=getattr(tokenizer, "strip_accents", None),
+            **{n: str(getattr(tokenizer, n)) for n in names if getattr(tokenizer, n, None) is not None},
         )
-        if options.get("max_length") is None and tokenizer.model_max_length:
-            options["max_length"] = tokenizer.model_max_length
-        config.update(options)
+        if "vocab_list" not in kwargs and "vocab_file" not in kwargs:
+            vocab_file = getattr(tokenizer, "vocab_file", None)
+            if vocab_file and os.path.isfile(vocab_file):
+                config["vocab_file"] = vocab_file
+            else:
+                config["vocab_list"] = [t for t, _ in sorted(tokenizer.get_vocab().items(), key=lambda kv: kv[1])]
+        for name in ("cls_token_id", "sep_token_id", "pad_token_id"):
+            try:
+                config[name] = getattr(tokenizer, name)
+            except (AttributeError, KeyError):
+                pass  # a token the vocabulary lacks: the layer gives it its transformers id
+        if kwargs.get("max_length") is None:
+            kwargs.pop("max_length", None)
+            limit = getattr(tokenizer, "model_max_length", None)
+            if isinstance(limit, int) and 0 < limit <= _LARGEST_MODEL_MAX_LENGTH:
+                config["max_length"] = limit
+        config.update(kwargs)
         return cls(**config)
 
     @classmethod
-    def from_pretrained(cls, directory, **options):
+    def from_pretrained(cls, pretrained_model_name_or_path, *init_inputs, **kwargs):
         """From a directory with vocab.txt and tokenizer_config.json, or a hub name in the local
-        Hugging Face cache (hub keywords as `keras_bert.hub.pop_hub_kwargs`).
+        Hugging Face cache (hub keywords as `keras_bert.hub.pop_hub_kwargs`); other keywords go
+        to the constructor (through `from_tokenizer`).
 
         Example:
             >>> tf_tokenizer = TFBertTokenizer.from_pretrained("bert-base-uncased", padding="longest")
         """
         from keras_bert import hub
 
-        hub_kwargs = hub.pop_hub_kwargs(options)
-        return cls.from_tokenizer(BertTokenizer.from_pretrained(directory, **hub_kwargs), **options)
+        hub_kwargs = hub.pop_hub_kwargs(kwargs)
+        tokenizer = BertTokenizer.from_pretrained(pretrained_model_name_or_path, *init_inputs, **hub_kwargs)
+        return cls.from_tokenizer(tokenizer, **kwargs)
 
-    def _set_vocabulary(self, vocab_file):
-        with open(vocab_file, encoding="utf-8") as f:
-            tokens = [line.rstrip("\n") for line in f]
-        index = {t: i for i, t in enumerate(tokens)}
-        for tok in self._specials:
-            if tok not in index:
-                raise ValueError(f"Special token {tok!r} is not in the vocabulary {vocab_file!r}.")
-        if len(index) != len(tokens) or "" in index:
-            raise ValueError(
-                f"Vocabulary {vocab_file!r} has duplicate or empty lines; "
-                "TFBertTokenizer needs one distinct token per line."
-            )
+    def _set_vocabulary(self, tokens, vocab_file):
+        specials = {n: getattr(self, n) for n in tf_vocab.SPECIAL_NAMES}
+        source = repr(vocab_file) if vocab_file else "vocab_list"
+        extended, self._ids = tf_vocab.resolve(tokens, specials, self._explicit_ids, source)
+        if vocab_file is None or len(extended) != len(tokens):
+            vocab_file = tf_vocab.write_tokens(extended)
         self.vocab_file = vocab_file
-        self._ids = {n: index[getattr(self, n)] for n in ("unk_token", "sep_token", "pad_token", "cls_token")}
+        self._tokens = extended
         # The text file initializer makes vocab_file a SavedModel asset.
         self._vocab_table = tf.lookup.StaticHashTable(
             tf.lookup.TextFileInitializer(
@@ -163,8 +195,15 @@ class TFBertTokenizer(keras.layers.Layer):
             ),
             default_value=self._ids["unk_token"],
         )
+        names = list(tf_vocab.SPECIAL_NAMES)
+        self._special_table = tf.lookup.StaticHashTable(
+            tf.lookup.KeyValueTensorInitializer(
+                tf.constant([getattr(self, n) for n in names]), tf.constant([self._ids[n] for n in names], tf.int64)
+            ),
+            default_value=-1,
+        )
         self._wordpiece = tf_text.FastWordpieceTokenizer(
-            vocab=tokens,
+            vocab=extended,
             suffix_indicator="##",
             max_bytes_per_word=4 * MAX_CHARS_PER_WORD + 4,
             token_out_type=tf.int64,
@@ -172,6 +211,14 @@ class TFBertTokenizer(keras.layers.Layer):
             no_pretokenization=True,
         )
         self._build_patterns()
+
+    # transformers 4.x attributes
+    vocab_list = property(lambda self: list(self._tokens))
+    cls_token_id = property(lambda self: self._ids["cls_token"])
+    sep_token_id = property(lambda self: self._ids["sep_token"])
+    pad_token_id = property(lambda self: self._ids["pad_token"])
+    unk_token_id = property(lambda self: self._ids["unk_token"])
+    mask_token_id = property(lambda self: self._ids["mask_token"])
 
     def _build_patterns(self):
         self._special_pattern = tf_graph.literal_alternation(self._specials)
@@ -236,10 +283,13 @@ class TFBertTokenizer(keras.layers.Layer):
             wp, begin, end = self._wordpiece.tokenize_with_offsets(fed)  # (P, (k))
         else:
             wp = self._wordpiece.tokenize(fed)  # (P, (k))
-        single_ids = tf.where(too_long, tf.constant(self._ids["unk_token"], tf.int64), self._vocab_table.lookup(flat))
-        idx = tf.where(single)
+        idx = tf.where(single)  # (S, 1)
+        chosen = tf.gather_nd(flat, idx)
+        special = self._special_table.lookup(chosen)  # -1 for never_split words
+        single_ids = tf.where(special >= 0, special, self._vocab_table.lookup(chosen))
+        single_ids = tf.where(tf.gather_nd(too_long, idx), tf.constant(self._ids["unk_token"], tf.int64), single_ids)
         starts = tf.gather_nd(wp.row_starts(), idx)
-        values = tf.tensor_scatter_nd_update(wp.flat_values, starts[:, None], tf.gather_nd(single_ids, idx))
+        values = tf.tensor_scatter_nd_update(wp.flat_values, starts[:, None], single_ids)
         ids = wp.with_flat_values(values)
         if not with_offsets:
             return ids
@@ -259,24 +309,46 @@ class TFBertTokenizer(keras.layers.Layer):
         parts = [self.tokenize_ids(text[bounds[i] : bounds[i + 1]]) for i in range(SHARDS)]
         return tf.concat(parts, axis=0)
 
-    def __call__(self, text, text_pair=None, **kwargs):
-        _mark_text_model(self, text, text_pair)
+    def __call__(self, text=None, text_pair=None, **kwargs):
+        if text is None:
+            raise ValueError("TFBertTokenizer needs text (strings, a list of strings or a tf.string tensor).")
+        text = as_text_tensor(text, "text")
+        if text_pair is not None:
+            text_pair = as_text_tensor(text_pair, "text_pair")
+        mark_text_model(self, text, text_pair)
         if text_pair is None:
             return super().__call__(text, **kwargs)
         return super().__call__(text, text_pair, **kwargs)
 
-    def call(self, text, text_pair=None):
-        text = tf.reshape(tf.convert_to_tensor(text, tf.string), [-1])
+    def call(
+        self,
+        text,
+        text_pair=None,
+        padding=None,
+        truncation=None,
+        max_length=None,
+        pad_to_multiple_of=None,
+        return_token_type_ids=None,
+        return_attention_mask=None,
+    ):
+        text, text_pair = batch_inputs(text, text_pair)
+        opts = tf_options.resolve(
+            self,
+            text_pair is not None,
+            padding=padding,
+            truncation=truncation,
+            max_length=max_length,
+            pad_to_multiple_of=pad_to_multiple_of,
+            return_token_type_ids=return_token_type_ids,
+            return_attention_mask=return_attention_mask,
+        )
         ids_a = self._tokenize_sharded(text)
-        ids_b = None
-        if text_pair is not None:
-            text_pair = tf.reshape(tf.convert_to_tensor(text_pair, tf.string), [-1])
-            ids_b = self._tokenize_sharded(text_pair)
-        strategy = _TRUNCATION[self.truncation]
-        if strategy and self.max_length is not None:
+        ids_b = None if text_pair is None else self._tokenize_sharded(text_pair)
+        max_length = opts["max_length"]
+        if opts["strategy"] and max_length is not None:
             len_a = ids_a.row_lengths()
             len_b = ids_b.row_lengths() if ids_b is not None else None
-            keep_a, keep_b = tf_graph.truncate_lengths(len_a, len_b, self.max_length, strategy)
+            keep_a, keep_b = tf_graph.truncate_lengths(len_a, len_b, max_length, opts["strategy"])
             ids_a = _head(ids_a, keep_a)
             if ids_b is not None:
                 ids_b = _head(ids_b, keep_b)
@@ -289,37 +361,49 @@ class TFBertTokenizer(keras.layers.Layer):
             parts += [ids_b, sep]
             types += [tf.ones_like(ids_b), tf.ones_like(sep)]
         ids = tf.concat(parts, axis=1)
-        types = tf.concat(types, axis=1)
         lengths = ids.row_lengths()
         width = tf.reduce_max(tf.concat([lengths, [0]], 0))
-        if self.padding == "max_length":
-            width = tf.maximum(width, self.max_length)
-        if self.pad_to_multiple_of:
-            m = self.pad_to_multiple_of
+        if opts["padding"] == "max_length":
+            width = tf.maximum(width, max_length)
+        if opts["pad_to_multiple_of"]:
+            m = opts["pad_to_multiple_of"]
             width = (width + m - 1) // m * m
         shape = tf.stack([batch, width])
         dtype = tf.as_dtype(self.output_dtype)
         out = {"input_ids": tf.cast(ids.to_tensor(self._ids["pad_token"], shape=shape), dtype)}
-        if self.return_token_type_ids:
-            out["token_type_ids"] = tf.cast(types.to_tensor(0, shape=shape), dtype)
-        if self.return_attention_mask:
-            mask = tf.sequence_mask(lengths, width)
-            out["attention_mask"] = tf.cast(mask, dtype)
+        if opts["return_attention_mask"]:
+            out["attention_mask"] = tf.cast(tf.sequence_mask(lengths, width), dtype)
+        if opts["return_token_type_ids"]:
+            out["token_type_ids"] = tf.cast(tf.concat(types, axis=1).to_tensor(0, shape=shape), dtype)
         return out
 
-    def compute_output_spec(self, text, text_pair=None):
+    def compute_output_spec(self, text, text_pair=None, return_token_type_ids=None, return_attention_mask=None, **_):
         names = ["input_ids"]
-        if self.return_token_type_ids:
-            names.append("token_type_ids")
-        if self.return_attention_mask:
+        if self.return_attention_mask if return_attention_mask is None else return_attention_mask:
             names.append("attention_mask")
-        return {n: keras.KerasTensor((text.shape[0], None), dtype=self.output_dtype) for n in names}
+        if self.return_token_type_ids if return_token_type_ids is None else return_token_type_ids:
+            names.append("token_type_ids")
+        batch = text.shape[0] if text.shape else None
+        return {n: keras.KerasTensor((batch, None), dtype=self.output_dtype) for n in names}
 
     # -- serialization --------------------------------------------------
     def get_config(self):
+        """Every constructor argument, the vocabulary included (`vocab_list`, as transformers), so
+        `from_config(get_config())` tokenizes the same; `.keras` files also carry it as an asset."""
         config = super().get_config()
         config.update(
+            vocab_list=self.vocab_list if self.vocab_file is not None else None,
             do_lower_case=self.do_lower_case,
+            cls_token_id=self._explicit_ids["cls_token"],
+            sep_token_id=self._explicit_ids["sep_token"],
+            pad_token_id=self._explicit_ids["pad_token"],
+            padding=self.padding,
+            truncation=self.truncation,
+            max_length=self.max_length,
+            pad_to_multiple_of=self.pad_to_multiple_of,
+            return_token_type_ids=self.return_token_type_ids,
+            return_attention_mask=self.return_attention_mask,
+            use_fast_bert_tokenizer=self.use_fast_bert_tokenizer,
             do_basic_tokenize=self.do_basic_tokenize,
             never_split=list(self.never_split),
             unk_token=self.unk_token,
@@ -329,12 +413,6 @@ class TFBertTokenizer(keras.layers.Layer):
             mask_token=self.mask_token,
             tokenize_chinese_chars=self.tokenize_chinese_chars,
             strip_accents=self.strip_accents,
-            max_length=self.max_length,
-            padding=self.padding,
-            pad_to_multiple_of=self.pad_to_multiple_of,
-            truncation=self.truncation,
-            return_token_type_ids=self.return_token_type_ids,
-            return_attention_mask=self.return_attention_mask,
             output_dtype=self.output_dtype,
         )
         return config
@@ -344,69 +422,14 @@ class TFBertTokenizer(keras.layers.Layer):
         shutil.copyfile(self.vocab_file, os.path.join(dir_path, VOCAB_FILE))
 
     def load_assets(self, dir_path):
+        tokens = tf_vocab.read_tokens(os.path.join(dir_path, VOCAB_FILE))
+        if self.vocab_file is not None and tokens == self._tokens:
+            return  # built from the config's vocab_list already
         # The asset directory is temporary; keep a private copy.
-        keep = tempfile.mkdtemp(prefix="keras_bert_vocab_")
-        path = os.path.join(keep, VOCAB_FILE)
-        shutil.copyfile(os.path.join(dir_path, VOCAB_FILE), path)
-        self._set_vocabulary(path)
+        self._set_vocabulary(tokens, tf_vocab.write_tokens(tokens))
 
 
 def _head(ragged, keep):
     """First `keep[i]` items of each row of a ragged (B, (N)) tensor."""
     mask = tf.ragged.range(ragged.row_lengths()) < keep[:, None]
     return tf.ragged.boolean_mask(ragged, mask)
-
-
-# -- exporting a model that takes text -----------------------------------------------------
-# Keras records only the *shapes* a subclassed model was first called with and traces its
-# default SavedModel signature (`tf.saved_model.save`, `model.export`) with every input in the
-# model's float dtype (`Model.input_dtype`), so text reached this layer as float32 and the export
-# failed. The layer knows better: when the outermost model being called hands it string tensors
-# and that model's call takes no more inputs than those strings, the model's inputs are text.
-# It says so on that model (`_keras_bert_text_inputs`), and `Model.input_dtype`, which Keras'
-# exporters read, answers "string" for such a model and exactly as before for every other.
-_TEXT_MARK = "_keras_bert_text_inputs"
-
-
-def _mark_text_model(layer, text, text_pair):
-    """Marks the outermost model being called as taking text when it hands `layer` strings."""
-    from keras.src.backend.common import global_state
-    from keras.src.models.functional import Functional
-
-    context = global_state.get_global_attribute("current_call_ctx")
-    model = getattr(context, "entry_layer", None)
-    if model is None or model is layer or not isinstance(model, keras.Model):
-        return
-    if isinstance(model, (keras.Sequential, Functional)):
-        return  # their signatures come from their Input layers
-    given = [t for t in (text, text_pair) if t is not None]
-    if not all(getattr(t, "dtype", None) in (tf.string, "string") for t in given):
-        return
-    # The model's required call arguments must be no more than these strings (a model that
-    # also takes, say, float features keeps Keras' float input dtype).
-    required = [
-        p
-        for p in inspect.signature(model.call).parameters.values()
-        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-    ]
-    if 0 < len(required) <= len(given):
-        model.__dict__[_TEXT_MARK] = True
-
-
-def _is_shape(value) -> bool:
-    return isinstance(value, (tuple, list)) and all(d is None or isinstance(d, int) for d in value)
-
-
-def _input_dtype(model):
-    """`Model.input_dtype`, "string" for a subclassed model whose inputs are only the text it
-    gives a TFBertTokenizer (flat shapes recorded, no nested input structures)."""
-    shapes = getattr(model, "_build_shapes_dict", None)
-    if model.__dict__.get(_TEXT_MARK) and shapes and all(_is_shape(s) for s in shapes.values()):
-        return "string"
-    return _KERAS_INPUT_DTYPE.fget(model)
-
-
-_KERAS_INPUT_DTYPE = keras.Model.input_dtype
-if not getattr(_KERAS_INPUT_DTYPE.fget, "_keras_bert", False):
-    _input_dtype._keras_bert = True
-    keras.Model.input_dtype = property(_input_dtype, doc=_KERAS_INPUT_DTYPE.__doc__)

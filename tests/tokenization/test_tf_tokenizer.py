@@ -121,7 +121,7 @@ def test_golden_and_patched_characters(tmp_path):
     layer = TFBertTokenizer.from_tokenizer(py)
     out = layer(tf.constant(["UNwant\u00e9d,running"]))
     assert out["input_ids"].numpy().tolist() == [[1, 9, 6, 7, 12, 10, 11, 2]]
-    assert out["input_ids"].dtype == tf.int32
+    assert out["input_ids"].dtype == tf.int64  # as transformers 4.x
     # Characters where tf.strings.lower differs from str.lower, and sigma contexts.
     py, layer, _ = _layer(True, max_length=64)
     texts = ["\u2c2f\ua7c0\U00010570 ΑΣ ΑΣ.Β ΑΣΣΣ Σ A\u02b0Σ İ ß ﬁ"]
@@ -169,19 +169,24 @@ def test_get_config_round_trip():
         truncation="longest_first",
         return_token_type_ids=False,
         return_attention_mask=True,
-        output_dtype="int64",
+        output_dtype="int32",
     )
     config = layer.get_config()
-    assert "vocab_file" not in config and all(not isinstance(v, list) or len(v) < 10 for v in config.values())
+    # The vocabulary travels in the config as transformers' vocab_list (and as a .keras asset).
+    assert "vocab_file" not in config and config["vocab_list"] == py.convert_ids_to_tokens(list(range(len(py.vocab))))
     clone = TFBertTokenizer.from_config(config)
-    clone.load_assets(REAL_VOCAB_DIR)
     assert clone.get_config() == config
-    texts = tf.constant(SENTENCES)
+    clone.load_assets(REAL_VOCAB_DIR)  # what Keras does after from_config: same vocabulary, same ids
+    assert clone.get_config() == config
+    strings = SENTENCES + ["Foo naïve [MASK]"]
+    texts = tf.constant(strings)
     a, b = layer(texts, texts), clone(texts, texts)
-    assert sorted(a) == ["attention_mask", "input_ids"] and a["input_ids"].dtype == tf.int64
+    assert list(a) == ["input_ids", "attention_mask"] and a["input_ids"].dtype == tf.int32
     assert a["input_ids"].shape[1] == 20
     for key in a:
         np.testing.assert_array_equal(a[key], b[key])
+    want = py(strings, max_length=20, padding="max_length", truncation=True)["input_ids"]
+    np.testing.assert_array_equal(layer(texts)["input_ids"], want)
 
 
 def test_saved_model_in_fresh_process(tmp_path):
@@ -224,7 +229,7 @@ def test_bad_input(tmp_path):
     assert empty["input_ids"].shape == (0, 0)
     _, mlayer, _ = _layer(True, max_length=16, padding="max_length", truncation=True)
     assert mlayer(tf.constant([], tf.string))["input_ids"].shape == (0, 16)
-    with pytest.raises(ValueError, match=r"\[UNK\]"):
-        TFBertTokenizer(write_vocab(tmp_path, ["[CLS]", "[SEP]", "[PAD]", "[MASK]", "a"]))
+    with pytest.raises(ValueError, match=r"'a' twice \(lines 5 and 6\)"):
+        TFBertTokenizer(write_vocab(tmp_path, ["[CLS]", "[SEP]", "[PAD]", "[MASK]", "a", "a"]))
     with pytest.raises(ValueError, match="padding"):
         TFBertTokenizer(VOCAB, padding="left")
