@@ -6,7 +6,10 @@ callbacks. Where Keras 3's `model.fit` works (no strategy, `OneDeviceStrategy`,
 `MirroredStrategy`) it *is* `model.fit`; under `MultiWorkerMirroredStrategy`,
 where `fit` fails today (keras-team/keras#20585, "Attempt to convert a value
 (PerReplica...)"), it drives `strategy.run` steps itself over the same model,
-optimizer and callbacks.
+optimizer and callbacks. On the JAX backend it takes a `keras.distribution`
+(`DataParallel`, `ModelParallel` with `keras_bert.distribution.bert_layout_map`)
+in the same place and runs `model.fit` under it; TensorFlow is imported only by
+the parts that need it (strategies, `GradientAccumulator`, the custom loop).
 
 The optimizer utilities carry transformers 4.x's TensorFlow names and behaviour
 (`create_optimizer` -> `(optimizer, schedule)`, `AdamWeightDecay`, `WarmUp`,
@@ -19,10 +22,23 @@ import copy
 import json
 import os
 import re
+import sys
 import tempfile
 
 import keras
-import tensorflow as tf
+
+
+def _tf():
+    import tensorflow as tf  # only the tf.distribute paths need it; JAX and torch users never load it
+
+    return tf
+
+
+def __getattr__(name):
+    """`keras_bert.training.tf`: TensorFlow, imported on first use (was a top-level import)."""
+    if name == "tf":
+        return _tf()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # -- learning-rate schedules, optimizer, gradient accumulation (transformers 4.x optimization_tf) --
@@ -266,6 +282,7 @@ class GradientAccumulator:
     @property
     def step(self):
         """Number of accumulated steps (an int64 scalar tensor)."""
+        tf = _tf()
         if self._accum_steps is None:
             self._accum_steps = tf.Variable(
                 tf.constant(0, dtype=tf.int64),
@@ -283,6 +300,7 @@ class GradientAccumulator:
         return [g.value() if g is not None else None for g in self._gradients]
 
     def __call__(self, gradients):
+        tf = _tf()
         if not self._gradients:
             _ = self.step  # creates the step counter
             self._gradients.extend(
@@ -307,6 +325,7 @@ class GradientAccumulator:
         """Zeroes the step count and the accumulated gradients."""
         if not self._gradients:
             return
+        tf = _tf()
         self._accum_steps.assign(0)
         for g in self._gradients:
             if g is not None:
@@ -315,7 +334,9 @@ class GradientAccumulator:
 
 # -- strategies ----------------------------------------------------------------------------
 def is_multi_worker(strategy) -> bool:
-    return isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy)
+    if "tensorflow" not in sys.modules:  # no TensorFlow loaded: no tf.distribute strategy exists
+        return False
+    return isinstance(strategy, _tf().distribute.MultiWorkerMirroredStrategy)
 
 
 def strategy_from_args(workers: str | None = None, worker_index: int = 0, devices=None):
@@ -325,6 +346,7 @@ def strategy_from_args(workers: str | None = None, worker_index: int = 0, device
     cluster launcher), uses it. Either way returns a `MultiWorkerMirroredStrategy`.
     Otherwise: `MirroredStrategy` over `devices` when given, else None (default device).
     """
+    tf = _tf() if workers or os.environ.get("TF_CONFIG") or devices else None
     if workers:
         cluster = [w.strip() for w in workers.split(",") if w.strip()]
         os.environ["TF_CONFIG"] = json.dumps(
@@ -364,6 +386,7 @@ def train(
     metrics=None,
     verbose="auto",
     loop: str = "auto",
+    distribution=None,
 ):
     """Trains `model` on its built-in loss; returns a `keras.callbacks.History`.
 
@@ -377,16 +400,50 @@ def train(
         callbacks: Keras callbacks (`ModelCheckpoint` with `.weights.h5`, `EarlyStopping`,
             `TensorBoard`, ...). On non-chief workers, file-writing callbacks write to a
             temporary directory so only the chief writes to the real path.
-        strategy: None, or any `tf.distribute` strategy.
+        strategy: None, any `tf.distribute` strategy, or (JAX backend) a `keras.distribution`
+            (`DataParallel`, `ModelParallel`), as `distribution=` takes it.
         steps_per_epoch: needed with the custom loop when the dataset's size is unknown
             (e.g. after length bucketing); the dataset is then repeated.
         jit_compile: XLA-compile the step (the forward and backward pass in the custom loop).
         metrics: Keras metrics for `compile` (reported by the `model.fit` path only).
         loop: "auto" (model.fit unless the strategy is multi-worker), "fit" or "custom".
+        distribution: a `keras.distribution.Distribution` (JAX backend only): the model must be
+            built inside `distribution.scope()`; `model.fit` then runs under it (batches sharded
+            over its batch axis, weights laid out by it). The dataset may be a `tf.data.Dataset`
+            or anything `fit` takes.
     """
     if loop not in ("auto", "fit", "custom"):
         raise ValueError(f"loop must be 'auto', 'fit' or 'custom', got {loop!r}")
-    strategy = strategy or tf.distribute.get_strategy()
+    from keras_bert.distribution import is_distribution
+
+    fit_args = dict(
+        epochs=epochs,
+        callbacks=callbacks,
+        steps_per_epoch=steps_per_epoch,
+        validation_data=validation_data,
+        validation_steps=validation_steps,
+        verbose=verbose,
+    )
+    if is_distribution(strategy):
+        if distribution is not None:
+            raise ValueError("Pass the keras.distribution as strategy= or distribution=, not both")
+        strategy, distribution = None, strategy
+    if distribution is not None:
+        if strategy is not None:
+            raise ValueError(
+                f"Got both strategy={type(strategy).__name__} and distribution={type(distribution).__name__}; "
+                "a tf.distribute strategy runs on the TensorFlow backend, a keras.distribution on JAX: pass one"
+            )
+        return _train_distributed(model, dataset, optimizer, distribution, loop, jit_compile, metrics, fit_args)
+    backend = keras.config.backend()
+    if backend != "tensorflow":  # jax / torch: plain model.fit, no TensorFlow
+        if strategy is not None or loop == "custom":
+            raise ValueError(
+                f"A tf.distribute strategy (and loop='custom') runs on the TensorFlow backend; the Keras backend is "
+                f"{backend!r}: train without one, or on JAX pass a keras.distribution as distribution="
+            )
+        return _fit(model, dataset, optimizer, metrics, jit_compile, fit_args)
+    strategy = strategy or _tf().distribute.get_strategy()
     use_custom = loop == "custom" or (loop == "auto" and is_multi_worker(strategy))
     with strategy.scope():
         if optimizer is not None or not model.compiled:
@@ -410,7 +467,40 @@ def train(
     )
 
 
+def _train_distributed(model, dataset, optimizer, distribution, loop, jit_compile, metrics, fit_args):
+    """`model.fit` under a keras.distribution (JAX): Keras shards each batch over the batch axis."""
+    from keras_bert.distribution import check_variables, is_distribution
+
+    if not is_distribution(distribution):
+        raise TypeError(
+            f"distribution must be a keras.distribution.Distribution (DataParallel, ModelParallel), "
+            f"got {type(distribution).__name__}"
+        )
+    backend = keras.config.backend()
+    if backend != "jax":
+        raise ValueError(
+            f"keras.distribution.{type(distribution).__name__} runs on the JAX backend (KERAS_BACKEND=jax); "
+            f"the Keras backend is {backend!r}. On TensorFlow pass a tf.distribute strategy as strategy= "
+            "(e.g. tf.distribute.MirroredStrategy())"
+        )
+    if loop == "custom":
+        raise ValueError("loop='custom' drives tf.distribute strategies; with a keras.distribution train uses fit")
+    check_variables(model, distribution, optimizer if optimizer is not None else getattr(model, "optimizer", None))
+    with distribution.scope():
+        return _fit(model, dataset, optimizer, metrics, jit_compile, fit_args)
+
+
+def _fit(model, dataset, optimizer, metrics, jit_compile, fit_args):
+    """`model.fit` off TensorFlow; jit_compile=False still compiles on JAX ("auto"), as fit there expects."""
+    if optimizer is not None or not model.compiled:
+        model.compile(optimizer=optimizer or "adam", metrics=metrics, jit_compile=jit_compile or "auto")
+    if fit_args["steps_per_epoch"] and hasattr(dataset, "repeat"):
+        dataset = dataset.repeat()  # a cap on steps never runs a finite dataset dry
+    return model.fit(dataset, shuffle=False, **fit_args)
+
+
 def _check_variables(model, strategy):
+    tf = _tf()
     if isinstance(strategy, tf.distribute.Strategy) and strategy.num_replicas_in_sync > 1:
         for v in model.trainable_variables:
             value = getattr(v, "value", v)
@@ -434,6 +524,7 @@ def _steps(dataset, steps):
 
 
 def _data_sharded(dataset):
+    tf = _tf()
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return dataset.with_options(options)
@@ -469,6 +560,7 @@ class CustomLoop:
                 model.build()  # keras_bert models build without an input shape
             self.optimizer.build(model.trainable_variables)
         grads = self._grads
+        tf = _tf()
         self._grads_fn = tf.function(grads, jit_compile=True) if jit_compile else grads
         self._train_fn = tf.function(self._train_step)
         self._eval_fn = tf.function(self._eval_step)
@@ -476,7 +568,7 @@ class CustomLoop:
     def _grads(self, data):
         model = self.model
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
-        with tf.GradientTape() as tape:
+        with _tf().GradientTape() as tape:
             y_pred = model(x, training=True)
             loss = model.compute_loss(x, y, y_pred, sample_weight, training=True)  # already / replicas
             scaled = self.optimizer.scale_loss(loss)
@@ -489,7 +581,7 @@ class CustomLoop:
 
     def _train_step(self, iterator):
         per_replica = self.strategy.run(self._replica_train, args=(next(iterator),))
-        return self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+        return self.strategy.reduce(_tf().distribute.ReduceOp.SUM, per_replica, axis=None)
 
     def _replica_eval(self, data):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
@@ -498,7 +590,7 @@ class CustomLoop:
 
     def _eval_step(self, iterator):
         per_replica = self.strategy.run(self._replica_eval, args=(next(iterator),))
-        return self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+        return self.strategy.reduce(_tf().distribute.ReduceOp.SUM, per_replica, axis=None)
 
     def _distribute(self, dataset, steps):
         steps, dataset = _steps(dataset, steps)
