@@ -215,10 +215,18 @@ def resolve(name_or_path, what: str, **hub) -> str:
     directory = os.path.dirname(first_of(CONFIG_FILES))
     weights = first_of(WEIGHT_FILES)
     if weights.endswith(".index.json"):
-        with open(weights, encoding="utf-8") as f:
-            shards = sorted(set(json.load(f).get("weight_map", {}).values()))
-        if not shards:
+        from keras_bert.checkpoints.shards import check_shard_name
+
+        try:
+            with open(weights, encoding="utf-8") as f:
+                weight_map = json.load(f).get("weight_map", {})
+            items = sorted(weight_map.items())
+        except (OSError, ValueError, AttributeError) as e:
+            raise OSError(f"Shard index {weights!r} of {path!r} is not a JSON weight_map: {e}") from None
+        if not items:
             raise OSError(f"Shard index {weights!r} of {path!r} has no weight_map")
+        # Names from a downloaded file: checked to stay in the snapshot before any download.
+        shards = sorted({check_shard_name(weights, tensor, shard) for tensor, shard in items})
         for shard in shards:
             first_of((shard,))
     for filename in MODEL_OPTIONAL_FILES:

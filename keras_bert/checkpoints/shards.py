@@ -19,14 +19,22 @@ def _inside(path: str, directory: str) -> bool:
     return os.path.commonpath([path, directory]) == directory
 
 
-def _shard_path(index_path: str, directory: str, tensor: str, shard) -> str:
+def check_shard_name(index_path: str, tensor: str, shard) -> str:
+    """`shard` if it is a relative file name that stays beside the index (no absolute path, no
+    `..`); else CheckpointError naming the index and the entry. Used before a hub download too."""
     where = f"shard index {index_path!r}, entry {tensor!r} -> {shard!r}"
     if not isinstance(shard, str) or not shard:
         raise CheckpointError(f"Bad {where}: expected a shard file name")
-    if os.path.isabs(shard) or os.path.splitdrive(shard)[0]:
+    if os.path.isabs(shard) or os.path.splitdrive(shard)[0] or shard.startswith(("/", "\\")):
         raise CheckpointError(f"Refusing {where}: an absolute path; shards must lie beside the index")
     if ".." in shard.replace("\\", "/").split("/"):
-        raise CheckpointError(f"Refusing {where}: `..` leaves the checkpoint directory {directory!r}")
+        raise CheckpointError(f"Refusing {where}: `..` leaves the checkpoint directory")
+    return shard
+
+
+def _shard_path(index_path: str, directory: str, tensor: str, shard) -> str:
+    where = f"shard index {index_path!r}, entry {tensor!r} -> {shard!r}"
+    check_shard_name(index_path, tensor, shard)
     path = os.path.join(directory, shard)
     real_dir = os.path.realpath(directory)
     if not _inside(os.path.realpath(path), real_dir):

@@ -150,3 +150,16 @@ def test_save_pretrained_onto_a_file(tmp_path, make_tiny_config):
     with pytest.raises(NotADirectoryError, match="is a file"):
         model.save_pretrained(tmp_path / "f" / "sub")
     assert os.listdir(tmp_path) == ["f"]
+
+
+@pytest.mark.parametrize(
+    "shard",
+    ["/etc/passwd", "../x.safetensors", "a/../../x.safetensors", "..\\x.safetensors", "\\\\host\\x", "", 7, None],
+)
+def test_shard_names_checked_before_any_download(shard):
+    """hub.resolve downloads the shards an index names: each name is checked first."""
+    from keras_bert.checkpoints.shards import check_shard_name
+
+    with pytest.raises(CheckpointError, match=r"shard index 'repo/model\.safetensors\.index\.json', entry 'w'"):
+        check_shard_name("repo/model.safetensors.index.json", "w", shard)
+    assert check_shard_name("i.json", "w", "model-00001-of-00002.safetensors") == "model-00001-of-00002.safetensors"
