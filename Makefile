@@ -20,8 +20,11 @@ $(STAMP): setup.cfg setup.py
 demo: $(STAMP)
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python examples/demo.py
 
+# The TensorFlow suite, then the backend tests (tests/backends) once on jax and once on torch.
 test: $(STAMP)
-	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider tests
+	KERAS_BACKEND=tensorflow TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider tests
+	KERAS_BACKEND=jax TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider tests/backends
+	KERAS_BACKEND=torch TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest -n 2 --dist loadfile -q -p no:cacheprovider tests/backends
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

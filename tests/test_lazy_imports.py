@@ -144,3 +144,33 @@ def test_keras_archive_loads_after_bare_import(tmp_path, first):
     result = json.loads(_run(code).strip().splitlines()[-1])
     assert result["class"] == "TFBertForSequenceClassification"
     np.testing.assert_allclose(np.array(result["logits"]), expected, atol=1e-6, rtol=0)
+
+
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_models_on_jax_and_torch_import_no_tensorflow(backend):
+    """The issue's acceptance command, on each non-TensorFlow backend; a model class of every
+    module (`keras_bert.models` imports all heads, the causal head included) resolves."""
+    _run(
+        f"import os; os.environ['KERAS_BACKEND']={backend!r}; import sys, keras_bert; keras_bert.TFBertModel; "
+        "keras_bert.TFBertLMHeadModel; keras_bert.BertTokenizerFast; import keras_bert.losses; "
+        "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'"
+    )
+
+
+def test_tensorflow_only_feature_names_what_to_install():
+    """With TensorFlow missing, a TensorFlow-only feature raises ImportError naming itself and the pin."""
+    out = _run(
+        BLOCK_TENSORFLOW
+        + textwrap.dedent(
+            """
+            import os
+            os.environ["KERAS_BACKEND"] = "jax"
+            import keras_bert
+            try:
+                keras_bert.TFBertTokenizer
+            except ImportError as error:
+                print(error)
+            """
+        )
+    )
+    assert "TFBertTokenizer" in out and "needs TensorFlow" in out and "pip install 'tensorflow==2.21.*'" in out, out
