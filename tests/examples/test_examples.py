@@ -1,6 +1,7 @@
 """Each example script runs on tiny settings through its `main(argv)` and reaches a result."""
 
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -209,3 +210,43 @@ def test_sentence_embeddings_match_sentence_transformers(minilm_dir):
     np.testing.assert_allclose(r["embeddings"], reference, atol=1e-4)
     np.testing.assert_allclose(np.linalg.norm(r["embeddings"], axis=1), 1.0, atol=1e-5)
     assert r["similarity"][0, 1] > r["similarity"][0, 4]  # the guitar sentences are closer than the weather
+
+
+def _run_jax_example(name, argv, **env):
+    """Runs examples/NAME.py's main(argv) in a KERAS_BACKEND=jax process; returns its result dict."""
+    pytest.importorskip("jax")
+    code = (
+        f"import json, sys; sys.path.insert(0, {EXAMPLES!r}); import {name}; print(json.dumps({name}.main({argv!r})))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3", **env),
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_jax_functional_training_step_lowers_the_loss(minilm_dir):
+    r = _run_jax_example(
+        "jax_functional", ["--model", minilm_dir, "--steps", "6", "--batch-size", "8", "--learning-rate", "3e-4"]
+    )
+    assert len(r["losses"]) == 6
+    assert np.mean(r["losses"][-2:]) < np.mean(r["losses"][:2]), r["losses"]
+    assert r["accuracy_stateful"] == r["accuracy_after"]  # the functional params written back are the model
+
+
+@pytest.mark.slow
+def test_jax_data_parallel_trains_on_two_devices_and_model_parallel_agrees(minilm_dir):
+    r = _run_jax_example(
+        "jax_data_parallel",
+        ["--model", minilm_dir, "--steps", "4", "--batch-size", "8", "--learning-rate", "3e-4"],
+        XLA_FLAGS="--xla_force_host_platform_device_count=2",
+    )
+    assert r["devices"] == 2
+    assert r["losses"][1] < r["losses"][0], r["losses"]
+    assert r["query_spec"] == [None, "model"]
+    assert r["model_parallel_gap"] < 1e-4
