@@ -59,12 +59,12 @@ def require_tensorflow(feature: str):
 
 def require_tensorflow_backend(feature: str):
     """Raises ValueError unless Keras runs on TensorFlow: for features whose tensors must be
-    TensorFlow tensors (graph functions, tf.distribute). Returns `tensorflow`."""
-    tf = require_tensorflow(feature)
+    TensorFlow tensors (graph functions, tf.distribute). Returns `tensorflow`; imports it only on
+    the TensorFlow backend."""
     if not is_tensorflow():
         raise ValueError(
             f"{feature} needs the TensorFlow backend of Keras, but KERAS_BACKEND is {backend()!r}; "
             "set KERAS_BACKEND=tensorflow before importing keras (or use the jax/torch tools: "
             "keras.distribution, model.stateless_call)"
         )
-    return tf
+    return require_tensorflow(feature)

@@ -99,9 +99,7 @@ class TFBertPreTrainedModel(CallingContract, FitIntegration, ModelHelpers, keras
         >>> model.input_signature["input_ids"]
         TensorSpec(shape=(None, None), dtype=tf.int32, name='input_ids')
         """
-        from keras_bert.models.tf_signature import input_signature
-
-        return input_signature(self)
+        return _tf_signature("input_signature").input_signature(self)
 
     @property
     def serving(self):
@@ -112,9 +110,7 @@ class TFBertPreTrainedModel(CallingContract, FitIntegration, ModelHelpers, keras
         """
         fn = self.__dict__.get("_serving_fn")
         if fn is None:
-            from keras_bert.models.tf_signature import serving_function
-
-            fn = serving_function(self)
+            fn = _tf_signature("serving").serving_function(self)
             object.__setattr__(self, "_serving_fn", fn)
         return fn
 
@@ -125,9 +121,7 @@ class TFBertPreTrainedModel(CallingContract, FitIntegration, ModelHelpers, keras
         >>> list(model.serving_output(model(batch, output_hidden_states=True)))  # config default
         ['logits']
         """
-        from keras_bert.models.tf_signature import serving_output
-
-        return serving_output(self.config, output)
+        return _tf_signature("serving_output").serving_output(self.config, output)
 
     @property
     def _default_save_signature(self):
@@ -172,7 +166,16 @@ class TFBertPreTrainedModel(CallingContract, FitIntegration, ModelHelpers, keras
         >>> model.save_pretrained("out", saved_model=True)  # out/saved_model/1
         """
         if saved_model:
-            from keras_bert.models.tf_signature import save_serving_model
-
-            save_serving_model(self, directory, version, signatures)
+            _tf_signature("save_pretrained(saved_model=True)").save_serving_model(self, directory, version, signatures)
         pretrained.save_pretrained(self, directory, format=format, **kwargs)
+
+
+def _tf_signature(feature: str):
+    """`keras_bert.models.tf_signature` (TensorFlow signatures and SavedModels), imported for
+    `feature` only on the TensorFlow backend; elsewhere the error says what `feature` needs."""
+    from keras_bert.backend import require_tensorflow_backend
+
+    require_tensorflow_backend(f"TFBertPreTrainedModel.{feature}")
+    from keras_bert.models import tf_signature
+
+    return tf_signature

@@ -20,6 +20,13 @@ class CallingContract:
     """Mixin of `TFBertPreTrainedModel`: `__call__` and `call`. Subclasses provide `spec`
     (a `contract.HeadSpec`), `head_forward(inputs, training)` and `head_loss(labels, outputs)`.
 
+    Input checks (`input_checks`): on TensorFlow they run inside the graph (also in `tf.function`,
+    `predict_fn`, SavedModels). On jax and torch the dtype, rank and static-shape checks always
+    run, and the value checks (ids in range) run on the host with NumPy wherever the values are
+    concrete (eager calls, torch `fit`); inside `jax.jit` (jax `fit`/`predict`, a user's jitted
+    `stateless_call`) values are tracers and cannot be asserted on, so out-of-range ids there are
+    not reported: check a batch eagerly (`model(batch)`) before jitting.
+
     The head's computation is `head_forward`, not `forward`: on the torch backend a Keras layer is
     a `torch.nn.Module` whose `forward` is Keras' own entry to `call`, which must not be shadowed.
     """

@@ -197,7 +197,11 @@ class ModelHelpers:
 
     def prepare_tf_dataset(self, *args, **kwargs):
         """A `tf.data.Dataset` of this model's inputs and labels from a `datasets.Dataset`; see
-        `keras_bert.models.tf_dataset.prepare_tf_dataset` (transformers 4.x's method)."""
+        `keras_bert.models.tf_dataset.prepare_tf_dataset` (transformers 4.x's method). Needs
+        TensorFlow installed (Keras' `fit` takes a `tf.data.Dataset` on every backend)."""
+        from keras_bert.backend import require_tensorflow
+
+        require_tensorflow("prepare_tf_dataset (tf.data)")
         from keras_bert.models.tf_dataset import prepare_tf_dataset
 
         return prepare_tf_dataset(self, *args, **kwargs)
