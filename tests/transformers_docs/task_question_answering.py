@@ -1,10 +1,16 @@
 """transformers 4.x docs, tasks/question_answering (TensorFlow path), run on keras_bert.
 
 Changed from the guide: imports; "bert-base-uncased" from the local HF cache instead of DistilBERT;
-SQuAD from `_local_data` (our bundled SQuAD-format file); `max_length=384` kept; no
-PushToHubCallback and no pipeline(); the guide's `TFAutoModelForQuestionAnswering("...")` typo is
-called as `.from_pretrained("...")`; inference from the saved directory. The preprocessing below is
-the guide's, which recovers the answer span of every example (checked at the end).
+SQuAD from `_local_data` (our bundled SQuAD-format file); no PushToHubCallback and no pipeline(); the
+guide's `TFAutoModelForQuestionAnswering("...")` typo is called as `.from_pretrained("...")`; inference
+from the saved directory. The preprocessing is the full one the guide points to (course chapter 7.7,
+TF): overlapping windows (`return_overflowing_tokens`, `stride`, `overflow_to_sample_mapping`) labelled
+through `offset_mapping` and `sequence_ids`, and the course's post-processing (n-best start/end logits
+-> a character span of the context). `max_length`/`stride` are 64/16 instead of 384/128 so that our
+~120-token contexts really overflow, as SQuAD's long ones do at 384. Our checks at the end: the labels
+decode to the answers, and the post-processing fed the gold positions recovers every answer text.
+`datasets` 4 returns a `Column` where the course's older `datasets` returned an array, hence one
+`np.asarray` in the evaluation batch.
 """
 
 import _local_data
@@ -18,24 +24,32 @@ from keras_bert import AutoTokenizer  # noqa: E402
 tokenizer = AutoTokenizer.from_pretrained("bert-base-uncased")
 
 
-def preprocess_function(examples):
+max_length = 64
+stride = 16
+
+
+def preprocess_training_examples(examples):
     questions = [q.strip() for q in examples["question"]]
     inputs = tokenizer(
         questions,
         examples["context"],
-        max_length=384,
+        max_length=max_length,
         truncation="only_second",
+        stride=stride,
+        return_overflowing_tokens=True,
         return_offsets_mapping=True,
         padding="max_length",
     )
 
     offset_mapping = inputs.pop("offset_mapping")
+    sample_map = inputs.pop("overflow_to_sample_mapping")
     answers = examples["answers"]
     start_positions = []
     end_positions = []
 
     for i, offset in enumerate(offset_mapping):
-        answer = answers[i]
+        sample_idx = sample_map[i]
+        answer = answers[sample_idx]
         start_char = answer["answer_start"][0]
         end_char = answer["answer_start"][0] + len(answer["text"][0])
         sequence_ids = inputs.sequence_ids(i)
@@ -49,8 +63,8 @@ def preprocess_function(examples):
             idx += 1
         context_end = idx - 1
 
-        # If the answer is not fully inside the context, label it (0, 0)
-        if offset[context_start][0] > end_char or offset[context_end][1] < start_char:
+        # If the answer is not fully inside the context, label is (0, 0)
+        if offset[context_start][0] > start_char or offset[context_end][1] < end_char:
             start_positions.append(0)
             end_positions.append(0)
         else:
@@ -70,14 +84,103 @@ def preprocess_function(examples):
     return inputs
 
 
-tokenized_squad = squad.map(preprocess_function, batched=True, remove_columns=squad["train"].column_names)
+def preprocess_validation_examples(examples):
+    questions = [q.strip() for q in examples["question"]]
+    inputs = tokenizer(
+        questions,
+        examples["context"],
+        max_length=max_length,
+        truncation="only_second",
+        stride=stride,
+        return_overflowing_tokens=True,
+        return_offsets_mapping=True,
+        padding="max_length",
+    )
 
-# The labelled spans decode back to the answers (our check, not the guide's).
-recovered = 0
-for row, source in zip(tokenized_squad["train"], squad["train"]):
-    span = tokenizer.decode(row["input_ids"][row["start_positions"] : row["end_positions"] + 1])
-    recovered += span == source["answers"]["text"][0].lower()
-assert recovered == len(squad["train"]), (recovered, len(squad["train"]))
+    sample_map = inputs.pop("overflow_to_sample_mapping")
+    example_ids = []
+
+    for i in range(len(inputs["input_ids"])):
+        sample_idx = sample_map[i]
+        example_ids.append(examples["id"][sample_idx])
+
+        sequence_ids = inputs.sequence_ids(i)
+        offset = inputs["offset_mapping"][i]
+        inputs["offset_mapping"][i] = [o if sequence_ids[k] == 1 else None for k, o in enumerate(offset)]
+
+    inputs["example_id"] = example_ids
+    return inputs
+
+
+tokenized_squad = squad.map(preprocess_training_examples, batched=True, remove_columns=squad["train"].column_names)
+validation_dataset = squad["test"].map(
+    preprocess_validation_examples, batched=True, remove_columns=squad["test"].column_names
+)
+
+import collections  # noqa: E402
+
+n_best = 20
+max_answer_length = 30
+
+
+def compute_answers(start_logits, end_logits, features, examples):
+    example_to_features = collections.defaultdict(list)
+    for idx, feature in enumerate(features):
+        example_to_features[feature["example_id"]].append(idx)
+
+    predicted_answers = []
+    for example in examples:
+        example_id = example["id"]
+        context = example["context"]
+        answers = []
+
+        # Loop through all features associated with that example
+        for feature_index in example_to_features[example_id]:
+            start_logit = start_logits[feature_index]
+            end_logit = end_logits[feature_index]
+            offsets = features[feature_index]["offset_mapping"]
+
+            start_indexes = np.argsort(start_logit)[-1 : -n_best - 1 : -1].tolist()
+            end_indexes = np.argsort(end_logit)[-1 : -n_best - 1 : -1].tolist()
+            for start_index in start_indexes:
+                for end_index in end_indexes:
+                    # Skip answers that are not fully in the context
+                    if offsets[start_index] is None or offsets[end_index] is None:
+                        continue
+                    # Skip answers with a length that is either < 0 or > max_answer_length
+                    if end_index < start_index or end_index - start_index + 1 > max_answer_length:
+                        continue
+
+                    answer = {
+                        "text": context[offsets[start_index][0] : offsets[end_index][1]],
+                        "logit_score": start_logit[start_index] + end_logit[end_index],
+                    }
+                    answers.append(answer)
+
+        # Select the answer with the best score
+        if len(answers) > 0:
+            best_answer = max(answers, key=lambda x: x["logit_score"])
+            predicted_answers.append({"id": example_id, "prediction_text": best_answer["text"]})
+        else:
+            predicted_answers.append({"id": example_id, "prediction_text": ""})
+    return predicted_answers
+
+
+# Our checks, not the guide's: contexts really overflow into several windows; every labelled window
+# decodes to its answer; the post-processing fed the gold positions as one-hot logits recovers every
+# answer text of the held-out split through the validation features' offsets.
+assert len(tokenized_squad["train"]) >= 2 * len(squad["train"]), (len(tokenized_squad["train"]), len(squad["train"]))
+answers_by_row = [squad["train"][i]["answers"]["text"][0].lower() for i in range(len(squad["train"]))]
+labelled = [row for row in tokenized_squad["train"] if row["start_positions"] > 0]
+spans = {tokenizer.decode(row["input_ids"][row["start_positions"] : row["end_positions"] + 1]) for row in labelled}
+assert spans == set(answers_by_row), spans ^ set(answers_by_row)
+gold = squad["test"].map(preprocess_training_examples, batched=True, remove_columns=squad["test"].column_names)
+one_hot = np.eye(max_length, dtype=np.float32)
+gold_answers = compute_answers(
+    one_hot[gold["start_positions"]], one_hot[gold["end_positions"]], validation_dataset, squad["test"]
+)
+recovered = sum(p["prediction_text"] == ex["answers"]["text"][0] for p, ex in zip(gold_answers, squad["test"]))
+assert recovered == len(squad["test"]), [p["prediction_text"] for p in gold_answers]
 
 from keras_bert import DefaultDataCollator  # noqa: E402
 
@@ -115,6 +218,14 @@ import tensorflow as tf  # noqa: E402
 model.compile(optimizer=optimizer)
 history = model.fit(x=tf_train_set, validation_data=tf_validation_set, epochs=3)
 
+eval_set_for_model = validation_dataset.remove_columns(["example_id", "offset_mapping"])
+eval_set_for_model.set_format("numpy")
+batch = {k: np.asarray(eval_set_for_model[k]) for k in eval_set_for_model.column_names}
+outputs = model(**batch)
+start_logits = outputs.start_logits.numpy()
+end_logits = outputs.end_logits.numpy()
+predicted_answers = compute_answers(start_logits, end_logits, validation_dataset, squad["test"])
+
 model.save_pretrained("my_awesome_qa_model")
 tokenizer.save_pretrained("my_awesome_qa_model")
 question = "How many programming languages does BLOOM support?"
@@ -130,5 +241,7 @@ answer = tokenizer.decode(predict_answer_tokens)
 
 assert all(np.isfinite(history.history["loss"])) and all(np.isfinite(history.history["val_loss"]))
 assert isinstance(answer, str)
+assert len(predicted_answers) == len(squad["test"])
+assert all(isinstance(p["prediction_text"], str) for p in predicted_answers)
 np.save("start_logits.npy", outputs.start_logits.numpy())
 print("OK", recovered, repr(answer))
