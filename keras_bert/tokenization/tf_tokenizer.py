@@ -138,6 +138,7 @@ class TFBertTokenizer(keras.layers.Layer):
         """From a `BertTokenizer` or `BertTokenizerFast`: its vocabulary, text options, special
         tokens and ids, and `max_length` from its `model_max_length` (keywords override)."""
         names = ("unk_token", "sep_token", "pad_token", "cls_token", "mask_token")
+        _refuse_added_tokens(tokenizer, {str(getattr(tokenizer, n, None)) for n in names})
         config = dict(
             do_lower_case=tokenizer.do_lower_case,
             do_basic_tokenize=getattr(tokenizer, "do_basic_tokenize", True),
@@ -427,6 +428,20 @@ class TFBertTokenizer(keras.layers.Layer):
             return  # built from the config's vocab_list already
         # The asset directory is temporary; keep a private copy.
         self._set_vocabulary(tokens, tf_vocab.write_tokens(tokens))
+
+
+def _refuse_added_tokens(tokenizer, specials):
+    """Added tokens (beyond the five special ones) are matched before basic tokenization by the
+    Python tokenizers; this layer does not reproduce that, so it refuses rather than differ."""
+    added = getattr(tokenizer, "get_added_vocab", dict)()
+    extra = sorted(t for t in added if t not in specials)
+    extra += [t for t in getattr(tokenizer, "additional_special_tokens", None) or [] if str(t) not in added]
+    if extra:
+        raise ValueError(
+            f"TFBertTokenizer cannot reproduce the tokenizer's added or additional special tokens {extra[:10]!r}: "
+            "it matches only unk/sep/pad/cls/mask and never_split words. Tokenize those texts with the "
+            "Python tokenizer, or add the tokens to vocab.txt."
+        )
 
 
 def _head(ragged, keep):

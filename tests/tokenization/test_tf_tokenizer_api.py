@@ -73,6 +73,9 @@ def test_vocabulary_without_pad_and_mask_loads(tmp_path):
     assert want[0] == [1, 7, 4, 5, 10, 8, 9, 2]  # google's golden vector, framed
     assert tf_tok(texts)["input_ids"].numpy().tolist() == want
     assert TFBertTokenizer(GOOGLE_VOCAB, do_lower_case=True)(texts)["input_ids"].numpy().tolist() == want
+    ours = BertTokenizer(path)
+    assert ours(texts, padding=True)["input_ids"] == want
+    assert TFBertTokenizer.from_tokenizer(ours)(texts)["input_ids"].numpy().tolist() == want
 
 
 def test_call_forms_agree(layer, py):
@@ -204,3 +207,14 @@ def test_from_tokenizer_fast_and_overrides():
     assert not tf_tok.do_lower_case and tf_tok.max_length == 10
     want = BertTokenizer(VOCAB, do_lower_case=False)(TEXTS, padding=True, truncation=True, max_length=10)
     np.testing.assert_array_equal(tf_tok(TEXTS)["input_ids"], want["input_ids"])
+
+
+def test_from_tokenizer_refuses_added_tokens_it_cannot_reproduce(py):
+    tokenizer = BertTokenizer(VOCAB)
+    tokenizer.add_tokens(["newword"])
+    with pytest.raises(ValueError, match="added or additional special tokens \\['newword'\\]"):
+        TFBertTokenizer.from_tokenizer(tokenizer)
+    special = BertTokenizer(VOCAB, additional_special_tokens=["[E1]"])
+    with pytest.raises(ValueError, match="E1"):
+        TFBertTokenizer.from_tokenizer(special)
+    TFBertTokenizer.from_tokenizer(py)  # the five special tokens alone are fine
