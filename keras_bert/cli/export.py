@@ -34,8 +34,8 @@ def run_export(args) -> int:
     from keras_bert.cli.convert import EXIT_OK, UsageError
     from keras_bert.cli.source import check_vocab_file, open_source
     from keras_bert.serving import export_saved_model, infer_task
-    from keras_bert.serving.export import check_max_length
     from keras_bert.tokenization import BertTokenizer
+    from keras_bert.tokenization.tf_options import check_max_length
 
     out = os.fspath(args.out)
     if not os.path.basename(os.path.normpath(out)).isdigit():
@@ -57,9 +57,9 @@ def run_export(args) -> int:
     task = args.task or TASK_BY_CLASS.get(cls.__name__)
     if args.max_length is not None:
         try:
-            check_max_length(args.max_length, src.config, pair=task in PAIR_TASKS)
+            check_max_length(args.max_length, src.config.max_position_embeddings, task in PAIR_TASKS, "--max-length")
         except ValueError as e:
-            raise CheckpointError(f"--max-length: {e}") from None
+            raise CheckpointError(str(e)) from None
     tokenizer_file = check_vocab_file(vocab_file)
     model = cls(src.config)
     model.build()

@@ -195,26 +195,6 @@ class ServingModule(tf.Module):
         return self._raw_outputs(out, inputs)  # multiple-choice, pretraining
 
 
-def check_max_length(max_length, config, pair: bool = False) -> int:
-    """`max_length` if a model with `config` can take sequences that long and the special tokens
-    fit ([CLS] x [SEP]: 2, a pair [CLS] a [SEP] b [SEP]: 3); else a ValueError naming both numbers."""
-    need = 3 if pair else 2
-    positions = config.max_position_embeddings
-    if isinstance(max_length, bool) or not isinstance(max_length, int):
-        raise ValueError(f"max_length must be an int, got {max_length!r}")
-    if max_length < need:
-        raise ValueError(
-            f"max_length={max_length} leaves no room for text: [CLS] and [SEP] of {'a pair' if pair else 'one text'} "
-            f"take {need} tokens"
-        )
-    if max_length > positions:
-        raise ValueError(
-            f"max_length={max_length} exceeds the model's max_position_embeddings={positions}: "
-            f"inputs longer than {positions} tokens would fail at serving time"
-        )
-    return max_length
-
-
 def export_saved_model(model, tokenizer, path, task=None, max_length=None, overwrite=False) -> str:
     """Writes a TF Serving SavedModel of `model` with `tokenizer` inside, at `path`.
 
@@ -237,14 +217,15 @@ def export_saved_model(model, tokenizer, path, task=None, max_length=None, overw
     the same directory removes its temporaries).
 
     Raises:
-        ValueError: an unknown task, or a `max_length` the model cannot take (see `check_max_length`).
+        ValueError: an unknown task, or a `max_length` the model cannot take (`tf_options.check_max_length`).
         FileExistsError: `path` exists and `overwrite` is False.
     """
+    from keras_bert import atomic
+    from keras_bert.tokenization.tf_options import check_max_length
+
     task = task or infer_task(model)
     if task not in tasks.TASKS:
         raise ValueError(f"Unknown task {task!r}; expected one of {tasks.TASKS}")
-    from keras_bert import atomic
-
     path = os.fspath(path)
     if os.path.lexists(path) and not overwrite:
         raise FileExistsError(f"{path!r} exists; pass overwrite=True (CLI: --force) to replace it")
@@ -253,10 +234,10 @@ def export_saved_model(model, tokenizer, path, task=None, max_length=None, overw
         max_length = getattr(tokenizer, "max_length", None) or getattr(tokenizer, "model_max_length", None)
         max_length = min(max_length or model.config.max_position_embeddings, model.config.max_position_embeddings)
     else:
-        check_max_length(max_length, model.config, pair=pair)
+        check_max_length(max_length, model.config.max_position_embeddings, pair=pair)
     tf_tokenizer = _as_tf_tokenizer(tokenizer, max_length)
     if tf_tokenizer.max_length is not None:
-        check_max_length(tf_tokenizer.max_length, model.config, pair=pair)
+        check_max_length(tf_tokenizer.max_length, model.config.max_position_embeddings, pair=pair)
     atomic.check_target(path)
     with atomic.scratch_directory(path) as assets, atomic.atomic_directory(path, overwrite=overwrite) as staged:
         module = ServingModule(model, tf_tokenizer, task, assets)

@@ -375,12 +375,12 @@ def _export(src, out, *extra):
     return ["export", src, out, *extra]
 
 
-for _value, _culprit in (("100000", "max_position_embeddings=64"), ("65", "64"), ("1", "max_length=1"), ("0", "0")):
+for _value, _culprit in (("100000", "max_position_embeddings=64"), ("65", "64"), ("1", "--max-length=1"), ("0", "0")):
     case(f"export-max-length-{_value}")(
         lambda make, out, v=_value, c=_culprit: (_export(make("hf"), out, "--max-length", v), c)
     )
 case("export-max-length-2-for-pairs")(
-    lambda make, out: (_export(make("hf"), out, "--task", "question-answering", "--max-length", "2"), "max_length=2")
+    lambda make, out: (_export(make("hf"), out, "--task", "question-answering", "--max-length", "2"), "--max-length=2")
 )
 case("export-max-length-not-int", code=2)(lambda make, out: (_export(make("hf"), out, "--max-length", "ten"), "ten"))
 
