@@ -344,6 +344,15 @@ def _out_under_file(make, out):
     return _checkpoint(make("hf"), os.path.join(blocker, "sub", "out")), "blocker"
 
 
+@case("out-parent-not-writable")
+def _out_parent_denied(make, out):
+    parent = os.path.join(os.path.dirname(out), "readonly")
+    os.mkdir(parent)
+    src = make("hf")
+    _deny(parent)
+    return _checkpoint(src, os.path.join(parent, "out")), "readonly' is not writable"
+
+
 @case("out-exists", code=2)
 def _out_exists(make, out):
     os.mkdir(out + "-exists")
