@@ -18,6 +18,8 @@ Sections:
   input_checks  cost of the in-graph input validation (check_inputs on vs off), BERT-base 8x128
   tokenizer  TFBertTokenizer vs BertTokenizerFast vs BertTokenizer, strings/s
   serving    exported SavedModel latency, strings in vs token ids in
+  backends   tokens/s of TFBertModel on Keras' TensorFlow (tf.function), JAX (jit) and torch backends
+             vs the twin, one worker process per backend, calls interleaved (BERT-base 8x128, MiniLM 32x128)
 The roofline is an fp32 matmul measured in the same run; each inference result is also
 given as a fraction of it, FLOPs counted from the config.
 """
@@ -42,6 +44,7 @@ SECTIONS = {
     "input_checks": "input_checks",
     "tokenizer": "tokenizer",
     "serving": "serving",
+    "backends": "backends",
 }
 
 
