@@ -65,3 +65,17 @@ def resolve(tokens, specials, explicit_ids, source):
             raise ValueError(f"{name}_id must be an id in [0, {len(tokens)}), got {value!r}")
         ids[name] = value
     return tokens, ids
+
+
+def refuse_added_tokens(tokenizer, specials):
+    """Added tokens (beyond the five special ones) are matched before basic tokenization by the
+    Python tokenizers; this layer does not reproduce that, so it refuses rather than differ."""
+    added = getattr(tokenizer, "get_added_vocab", dict)()
+    extra = sorted(t for t in added if t not in specials)
+    extra += [t for t in getattr(tokenizer, "additional_special_tokens", None) or [] if str(t) not in added]
+    if extra:
+        raise ValueError(
+            f"TFBertTokenizer cannot reproduce the tokenizer's added or additional special tokens {extra[:10]!r}: "
+            "it matches only unk/sep/pad/cls/mask and never_split words. Tokenize those texts with the "
+            "Python tokenizer, or add the tokens to vocab.txt."
+        )

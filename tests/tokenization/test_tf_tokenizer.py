@@ -233,3 +233,24 @@ def test_bad_input(tmp_path):
         TFBertTokenizer(write_vocab(tmp_path, ["[CLS]", "[SEP]", "[PAD]", "[MASK]", "a", "a"]))
     with pytest.raises(ValueError, match="padding"):
         TFBertTokenizer(VOCAB, padding="left")
+
+
+@pytest.mark.parametrize("lower", [True, False], ids=["lower", "cased"])
+def test_corpus_parity_with_the_original_python_tokenizer(lower):
+    """transformers' BertTokenizerLegacy (the original Python tokenizer) on the corpus, singles and pairs."""
+    from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy
+
+    legacy = BertTokenizerLegacy(VOCAB, do_lower_case=lower)
+    _, layer, fn = _layer(lower, max_length=48, padding="longest", truncation=True)
+    texts, pairs = CORPUS[:700], CORPUS[700:1400]
+    for got, want in (
+        (fn(tf.constant(texts)), legacy(texts, padding=True, truncation=True, max_length=48)),
+        (
+            fn(tf.constant(texts), tf.constant(pairs)),
+            legacy(texts, pairs, padding=True, truncation=True, max_length=48),
+        ),
+    ):
+        for key in want.keys():
+            np.testing.assert_array_equal(got[key], np.asarray(want[key]), err_msg=key)
+    ragged = layer.unpaired_tokenize(texts[:50]).to_list()
+    assert ragged == [legacy.encode(t, add_special_tokens=False) for t in texts[:50]]
