@@ -79,6 +79,7 @@ _EXPORTS = {
     "predict_fn": ("keras_bert.inference", "predict_fn"),
     "data": ("keras_bert.data", None),
     "training": ("keras_bert.training", None),
+    "distribution": ("keras_bert.distribution", None),
     **{name: ("keras_bert.training", name) for name in ("train", "create_optimizer", "WarmupLinearDecay")},
     **{name: ("keras_bert.auto", name) for name in AUTO_NAMES},
     **{name: ("keras_bert.training", name) for name in ("AdamWeightDecay", "WarmUp", "GradientAccumulator")},
@@ -118,6 +119,7 @@ __all__ = [
     "predict_fn",
     "data",
     "training",
+    "distribution",
     "train",
     "create_optimizer",
     "WarmupLinearDecay",
@@ -148,7 +150,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # static tools see the eager imports; at run time `__getattr__` does them
-    from keras_bert import data, outputs, training
+    from keras_bert import data, distribution, outputs, training
     from keras_bert.auto import (
         AutoConfig,
         AutoTokenizer,

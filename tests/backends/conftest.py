@@ -1,7 +1,8 @@
 """The backend tests run once per Keras backend: `make test` runs this folder under
 `KERAS_BACKEND=jax` and `KERAS_BACKEND=torch` (one pytest process each) after the TensorFlow suite,
-which collects it too. Tests that only repeat a TensorFlow test of `tests/models` skip themselves on
-TensorFlow (`skip_on_tensorflow`); files named `test_jax_*` run only on the jax backend."""
+which collects it too. Tests marked `other_backends` repeat a TensorFlow test of `tests/models` and
+files named `test_jax_*` need the jax backend; a run on another backend deselects them (they run in
+the run of their backend), so no test is reported as skipped."""
 
 import os
 
@@ -10,14 +11,27 @@ import pytest
 
 BACKEND = keras.backend.backend()
 
+# Repeats of tests/models on TensorFlow: deselected there, run on jax and torch.
+other_backends = pytest.mark.other_backends
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "other_backends: runs on jax and torch; tests/models covers TensorFlow")
+
+
+def _runs_here(item) -> bool:
+    if os.path.basename(str(item.fspath)).startswith("test_jax_"):
+        return BACKEND == "jax"
+    if item.get_closest_marker("other_backends"):
+        return BACKEND != "tensorflow"
+    return True
+
 
 def pytest_collection_modifyitems(config, items):
-    only_jax = pytest.mark.skip(reason=f"a jax-backend test; this run's backend is {BACKEND}")
-    for item in items:
-        if os.path.basename(str(item.fspath)).startswith("test_jax_") and BACKEND != "jax":
-            item.add_marker(only_jax)
-
-
-skip_on_tensorflow = pytest.mark.skipif(
-    BACKEND == "tensorflow", reason="tests/models runs this on TensorFlow; here it runs on jax and torch"
-)
+    here = os.path.dirname(__file__)
+    mine = [i for i in items if str(i.fspath).startswith(here)]
+    elsewhere = [i for i in mine if not _runs_here(i)]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        dropped = set(map(id, elsewhere))
+        items[:] = [i for i in items if id(i) not in dropped]

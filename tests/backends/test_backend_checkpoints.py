@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import keras_bert
-from tests.backends.conftest import BACKEND, skip_on_tensorflow
+from tests.backends.conftest import BACKEND, other_backends
 from tests.support.tiny import TINY
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -40,7 +40,7 @@ WRITER = textwrap.dedent(
 )
 
 
-@skip_on_tensorflow
+@other_backends
 @pytest.mark.slow
 def test_tensorflow_written_files_load_exactly(tmp_path):
     env = {**os.environ, "KERAS_BACKEND": "tensorflow", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": ROOT}

@@ -11,12 +11,12 @@ import sys
 
 import pytest
 
-from tests.backends.conftest import BACKEND, skip_on_tensorflow
+from tests.backends.conftest import BACKEND, other_backends
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CHILD = os.path.join(ROOT, "tests", "backends", "_workflow_child.py")
 
-pytestmark = skip_on_tensorflow
+pytestmark = other_backends
 
 
 def _run(args, timeout=600) -> str:

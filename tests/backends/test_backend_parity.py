@@ -14,11 +14,11 @@ import transformers
 
 import keras_bert
 from keras_bert.contract import HEADS
-from tests.backends.conftest import BACKEND, skip_on_tensorflow
+from tests.backends.conftest import BACKEND, other_backends
 from tests.models.test_contract import ATOL, _cases, _config, _field, _inputs, _label_sets, _run_keras, _run_reference
 from tests.support.tiny import SENTENCES, perturb_
 
-pytestmark = skip_on_tensorflow
+pytestmark = other_backends
 
 
 @pytest.mark.parametrize("name,tied,mode", list(_cases()))

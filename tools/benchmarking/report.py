@@ -33,6 +33,7 @@ TITLES = {
     "input_checks": "### Input checks: cost of in-graph input validation, BERT-base fp32 (checked/unchecked = speed ratio from the paired A/B loop, with its 95% bootstrap interval)",
     "tokenizer": "### (c) Tokenizer",
     "serving": "### (d) Serving",
+    "backends": "### (e) Backends, tokens/s (fp32, one worker process per backend, paired ratios vs TensorFlow)",
     "acceptance": "### Acceptance",
 }
 
