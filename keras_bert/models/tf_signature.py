@@ -71,7 +71,9 @@ def serving_output(config, output):
 
 def save_serving_model(model, directory, version: int = 1, signatures=None) -> str:
     """Writes `directory/saved_model/<version>` with `serving_default` (int32) and
-    `int64_serving` (int64 ids, cast to int32) unless `signatures` are given. Returns the path."""
+    `int64_serving` (int64 ids, cast to int32) unless `signatures` are given. Returns the path.
+    The SavedModel holds the signatures and the variables (not the Keras objects), so TF Serving
+    and `saved_model_cli run` restore it as well as `tf.saved_model.load`."""
     _require_tensorflow()
     if not model.built:
         model.build()
@@ -87,5 +89,20 @@ def save_serving_model(model, directory, version: int = 1, signatures=None) -> s
             "int64_serving": int64_serving.get_concrete_function(),
         }
     path = os.path.join(os.fspath(directory), "saved_model", str(version))
-    tf.saved_model.save(model, path, signatures=signatures)
+    tf.saved_model.save(_serving_root(model, signatures), path, signatures=signatures)
     return path
+
+
+def _serving_root(model, signatures) -> tf.Module:
+    """What is saved: the signatures and the model's backing `tf.Variable`s, each once.
+
+    Saving the Keras model itself stores its Keras variable wrappers, which TF1-style loaders
+    (TF Serving's session bundle, `saved_model_cli run`) cannot restore ("Could not find
+    variable"); the plain `tf.Variable`s the signature functions capture restore everywhere."""
+    for function in signatures.values():  # traced: every variable exists
+        if hasattr(function, "get_concrete_function"):
+            function.get_concrete_function()
+    root = tf.Module(name="keras_bert_saved_model")
+    root.model_variables = [v.value for v in model.variables]
+    root.signature_functions = dict(signatures)
+    return root

@@ -57,3 +57,20 @@ def test_serves_identically_through_tf2_and_tf1_loaders(exported):
         # TF Serving's "inputs" form with one string: a scalar tensor, served as a batch of one.
         np.testing.assert_allclose(session.run(fetch, {feed: np.array(TEXTS[0], object)}), logits[:1], atol=1e-5)
         assert session.run(fetch, {feed: np.array([], object)}).shape == (0, 2)
+
+
+def test_save_pretrained_saved_model_stores_variables_once_and_loads_in_tf1(tmp_path):
+    """`save_pretrained(saved_model=True)` (transformers 4.x's SavedModel): the same guarantees."""
+    model = keras_bert.TFBertForSequenceClassification(keras_bert.BertConfig(**tiny_config()))
+    batch = {"input_ids": np.array([[5, 6, 7, 8]], "int32"), "attention_mask": np.array([[1, 1, 1, 0]], "int32")}
+    batch["token_type_ids"] = np.zeros_like(batch["input_ids"])
+    logits = model(batch).logits.numpy()
+    model.save_pretrained(tmp_path / "out", saved_model=True)
+    path = str(tmp_path / "out" / "saved_model" / "1")
+    stored = [tuple(s) for n, s in tf.train.list_variables(path + "/variables/variables") if not n.startswith("_")]
+    assert Counter(stored) == Counter(tuple(w.shape) for w in model.weights)
+    graph = tf.Graph()
+    with tf.compat.v1.Session(graph=graph) as session:
+        signature = tf.compat.v1.saved_model.loader.load(session, ["serve"], path).signature_def["serving_default"]
+        feed = {signature.inputs[k].name: v for k, v in batch.items()}
+        np.testing.assert_allclose(session.run(signature.outputs["logits"].name, feed), logits, atol=1e-5)
