@@ -7,7 +7,7 @@ from tokenizers import processors
 
 from keras_bert.tokenization import encoding
 from keras_bert.tokenization.bert_tokenizer import SPECIAL_TOKEN_NAMES, BertTokenizer, as_id_list
-from keras_bert.tokenization.fast_backend import apply_options, build_backend, reference_clean
+from keras_bert.tokenization.fast_backend import ReferenceText, apply_options, build_backend
 from keras_bert.tokenization.padding import check_pad_token
 from keras_bert.tokenization.pretrained_files import read_pretrained_config
 
@@ -39,9 +39,10 @@ class BertTokenizerFast(BertTokenizer):
 
     Options given to the constructor or `from_pretrained` override a tokenizer.json's pipeline
     (see `fast_backend`); characters that `tokenizers` keeps but the reference drops (unassigned
-    code points such as U+FFFE, lone surrogates) are dropped here too. Where the two follow
-    different Unicode versions for assigned characters (a few hundred recent marks, letters and
-    punctuation) `BertTokenizer` is the parity reference.
+    code points such as U+FFFE, lone surrogates) are dropped here too, and the ~1,900 code points
+    where `tokenizers` classifies differently from the reference (recent marks and punctuation, CJK
+    U+2B820-U+2B91F, NFC singletons) are rewritten one for one before the backend sees them, so ids
+    equal `BertTokenizer`'s for every single code point (`fast_backend.ReferenceText`).
     """
 
     def __init__(self, vocab_file, tokenizer_file=None, **kwargs):
@@ -59,6 +60,7 @@ class BertTokenizerFast(BertTokenizer):
         backend.no_padding()
         self.tokenizer_file = tokenizer_file
         self.backend = backend
+        self._reference_text = ReferenceText(backend, options)
         self._adopt_backend_added_tokens()
         self._on_tokens_added(
             list(self.added_tokens_encoder), [t in self._special_added for t in self.added_tokens_encoder]
@@ -134,10 +136,10 @@ class BertTokenizerFast(BertTokenizer):
         return self.backend.encode(self._clean(text), add_special_tokens=False).tokens
 
     def _clean(self, text):
-        """`reference_clean` when the basic tokenizer runs (the reference cleans only then)."""
+        """`ReferenceText` when the basic tokenizer runs (the reference cleans and normalises only then)."""
         if not isinstance(text, str):
             raise ValueError(f"Expected str inputs, got {type(text).__name__}: {text!r:.80}")
-        return reference_clean(text) if self.do_basic_tokenize else text
+        return self._reference_text(text) if self.do_basic_tokenize else text
 
     def _encode_text(self, text):
         enc = self.backend.encode(self._clean(text), add_special_tokens=False)

@@ -6,10 +6,16 @@ Two jobs, both so that the fast tokenizer's ids equal `BertTokenizer`'s (the ref
   its normalizer when `do_lower_case`, `strip_accents` or `tokenize_chinese_chars` differ; here
   `do_basic_tokenize=False` (whitespace split only, no clean-up or lowercasing) and `never_split`
   (words of the vocabulary kept whole) are honoured too;
-* `tokenizers` follows older Unicode tables than Python's `unicodedata`: it keeps unassigned code
-  points (U+0378, U+FFFE, U+FFFF, U+10FFFF, ...) and lone surrogates that the reference drops as
-  control characters. `reference_clean` maps every character the reference drops to NUL, which
-  `tokenizers` drops too; one character for one, so offsets still index the caller's text.
+* `tokenizers` follows other Unicode tables than Python's `unicodedata`, and does not NFC-normalise.
+  `ReferenceText` rewrites the caller's text, one character for one (so offsets still index the
+  caller's text), into text on which the backend gives the reference's ids: every character the
+  reference drops (unassigned code points such as U+FFFE, U+FFFF, U+10FFFF, lone surrogates) becomes
+  NUL, which `tokenizers` drops too; each of the ~1,900 code points where the two classify
+  differently (`unicode_tables.TOKENIZERS_CANDIDATE_RANGES`: recent combining marks under accent
+  stripping, CJK U+2B820-U+2B91F, recent punctuation, NFC singletons such as U+037E or the CJK
+  compatibility ideographs) becomes a character the backend treats as the reference treats the
+  original: NUL, a space, its NFC form, or a placeholder absent from the vocabulary when the
+  reference's piece is [UNK] either way. ASCII text is returned as is.
 """
 
 import functools
@@ -21,19 +27,185 @@ from tokenizers import decoders, models, normalizers, pre_tokenizers
 
 from keras_bert.tokenization import unicode_tables as ut
 
+# Two contexts decide how a code point tokenizes: alone, and inside a word (digits compose with no mark).
+_CONTEXTS = ("{}", "0{}0")
+# Placeholders for a character whose reference piece is [UNK]: letters (Vai, Lo since Unicode 5.1)
+# that join their word, and punctuation (Vai, Lisu, Ethiopic; Po) that stands alone, in both tables.
+_JOINED = "\ua500\ua501\ua502\ua503\ua504\ua505\ua506\ua507"
+_ISOLATED = "\ua60d\ua60e\ua60f\ua4fe\ua4ff\u1364\u1365\u1366"
+
+
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+
+
+def _char_class(code_points_or_ranges):
+    return "".join(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in code_points_or_ranges)
+
 
 @functools.cache
-def _dropped_pattern():
-    ranges = [*ut.dropped_ranges(), (0xD800, 0xDFFF)]  # lone surrogates are Cs: dropped as controls
-    parts = "".join(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in ranges)
-    return re.compile(f"[{parts}]")
+def _dropped_ranges():
+    return (*ut.dropped_ranges(), (0xD800, 0xDFFF))  # lone surrogates are Cs: dropped as controls
 
 
-def reference_clean(text):
-    """Text with every character the reference clean-up drops replaced by NUL (same length)."""
-    if text.isascii():
-        return text
-    return _dropped_pattern().sub("\x00", text)
+def _patterns(keys):
+    """(BMP pattern, astral pattern) matching the dropped code points and `keys`.
+
+    Split because `re` turns a class of BMP characters into a bitmap (a few microseconds per KB) but
+    walks a list of ranges for one that reaches beyond U+FFFF (hundreds of microseconds per KB).
+    """
+    ranges = sorted([*_dropped_ranges(), *((ord(c), ord(c)) for c in keys)])
+    bmp = [(lo, min(hi, 0xFFFF)) for lo, hi in ranges if lo <= 0xFFFF]
+    astral = [(max(lo, 0x10000), hi) for lo, hi in ranges if hi > 0xFFFF]
+    return re.compile(f"[{_char_class(bmp)}]"), re.compile(f"[{_char_class(astral)}]")
+
+
+def candidate_code_points():
+    return [cp for lo, hi in ut.TOKENIZERS_CANDIDATE_RANGES for cp in range(lo, hi + 1)]
+
+
+_BUILT = {}
+
+
+def _vocab_chars(backend):
+    return {ch for token in backend.get_vocab() for ch in token.removeprefix("##")}
+
+
+class ReferenceText:
+    """Rewrites text, one character for one, so that the backend's ids equal the reference's.
+
+    Built lazily on the first non-ASCII text (~0.1 s: each candidate code point is tokenized
+    by the reference and by `backend` in two contexts); then one regex pass per text.
+
+    Args:
+        backend: the `tokenizers.Tokenizer` (its normalizer and pre-tokenizer are probed).
+        options: the BERT options (`do_lower_case`, `strip_accents`, `tokenize_chinese_chars`).
+    """
+
+    def __init__(self, backend, options):
+        self.backend = backend
+        self.options = options
+        self._patterns = None
+        self._table = None
+        self.unresolved = None
+
+    def __call__(self, text):
+        if text.isascii():
+            return text
+        if self._patterns is None:
+            self._build()
+        bmp, astral = self._patterns
+        text = bmp.sub(self._replace, text)
+        return astral.sub(self._replace, text) if _ASTRAL.search(text) else text
+
+    def _replace(self, match):
+        return self._table.get(match.group(0), "\x00")
+
+    def _build(self):
+        backend, opts = self.backend, self.options
+        key = (
+            backend.normalizer.__getstate__() if backend.normalizer is not None else None,
+            backend.pre_tokenizer.__getstate__() if backend.pre_tokenizer is not None else None,
+            tuple(opts[k] for k in ("do_lower_case", "strip_accents", "tokenize_chinese_chars")),
+            frozenset(_vocab_chars(backend)),
+        )
+        if key not in _BUILT:  # tokenizers of one checkpoint and options share the work
+            table, unresolved = self.substitutions()
+            _BUILT[key] = (table, unresolved, _patterns(table))
+        self._table, self.unresolved, self._patterns = _BUILT[key]
+
+    def _backend_pieces(self, text):
+        normalizer, pre = self.backend.normalizer, self.backend.pre_tokenizer
+        text = normalizer.normalize_str(text) if normalizer is not None else text
+        return [piece for piece, _ in pre.pre_tokenize_str(text)] if pre is not None else text.split()
+
+    def substitutions(self):
+        """({char: replacement}, [code points left as they are because no replacement fits])."""
+        from keras_bert.tokenization.basic import BasicTokenizer
+
+        opts = self.options
+        reference = BasicTokenizer(opts["do_lower_case"], None, opts["tokenize_chinese_chars"], opts["strip_accents"])
+        vocab_chars = _vocab_chars(self.backend)
+
+        def backend(char):
+            return [self._backend_pieces(ctx.format(char)) for ctx in _CONTEXTS]
+
+        table, unresolved = {}, []
+        for cp in candidate_code_points():
+            char = chr(cp)
+            want = [reference.tokenize(ctx.format(char)) for ctx in _CONTEXTS]
+            if backend(char) == want:
+                continue
+            replacement = self._replacement(want, backend, vocab_chars)
+            if replacement is None:
+                unresolved.append(cp)
+            else:
+                table[char] = replacement
+        return table, unresolved
+
+    @staticmethod
+    def _replacement(want, backend, vocab_chars):
+        """A character on which `backend` gives the pieces `want` (or, for an [UNK] piece, its shape)."""
+        alone, inside = want
+        tries = ["\x00", " "] + ([alone[0]] if len(alone) == 1 and len(alone[0]) == 1 else [])
+        for char in tries:
+            if backend(char) == want:
+                return char
+        if len(alone) != 1 or not set(alone[0]) - vocab_chars:
+            return None  # the reference's piece may be in the vocabulary: only this very text gives it
+        word = alone[0]
+        if inside == [f"0{word}0"]:
+            pool, shape = _JOINED, lambda p: [[p], [f"0{p}0"]]
+        elif inside == ["0", word, "0"]:
+            pool, shape = _ISOLATED, lambda p: [[p], ["0", p, "0"]]
+        else:
+            return None
+        return next((p for p in pool if p not in vocab_chars and backend(p) == shape(p)), None)
+
+
+def probe_candidates():
+    """Code points (not dropped by the reference) where `tokenizers` and this interpreter classify
+    differently or NFC changes the character: what `unicode_tables.TOKENIZERS_CANDIDATE_RANGES` must
+    hold. Probes the whole code space through the backend's own components (tens of seconds)."""
+    import unicodedata
+
+    from keras_bert.tokenization.basic import strip_accents
+
+    chars = [chr(cp) for cp in range(0x80, ut.MAX_CODE_POINT + 1) if not 0xD800 <= cp <= 0xDFFF]
+    chars = [c for c in chars if not ut.is_dropped(c)]
+    joined = "#".join(chars)  # "#" is ASCII, a starter, uncased, not CJK: it survives every step
+
+    def each(normalizer):
+        out = normalizer.normalize_str(joined).split("#")
+        assert len(out) == len(chars), "a normalizer produced or removed '#'"
+        return out
+
+    bert = normalizers.BertNormalizer
+    found = set()
+    for c, clean, strip, lower, cjk in zip(
+        chars,
+        each(bert(clean_text=True, handle_chinese_chars=False, strip_accents=False, lowercase=False)),
+        each(bert(clean_text=False, handle_chinese_chars=False, strip_accents=True, lowercase=False)),
+        each(normalizers.Lowercase()),
+        each(bert(clean_text=False, handle_chinese_chars=True, strip_accents=False, lowercase=False)),
+    ):
+        if (
+            clean != (" " if ut.is_whitespace(c) else c)
+            or strip != strip_accents(c)
+            or lower != c.lower()
+            or (cjk != c) != ut.is_cjk(ord(c))
+            or unicodedata.normalize("NFC", c) != c
+        ):
+            found.add(ord(c))
+    pieces = pre_tokenizers.BertPreTokenizer().pre_tokenize_str("a" + "a".join(chars) + "a")
+    alone = {start for _, (start, end) in pieces if end - start == 1 and start % 2}
+    covered = {i for _, (start, end) in pieces for i in range(start, end)}
+    for k, c in enumerate(chars):
+        pos = 2 * k + 1
+        backend_kind = "punct" if pos in alone else "word" if pos in covered else "space"
+        reference_kind = "punct" if ut.is_punctuation(c) else "space" if ut.is_whitespace(c) or c.isspace() else "word"
+        if backend_kind != reference_kind:
+            found.add(ord(c))
+    return sorted(found)
 
 
 def build_backend(vocab, unk_token, options):

@@ -1,10 +1,13 @@
 """BertTokenizerFast: same call API as BertTokenizer, offsets, loading."""
 
 import os
+import unicodedata
 
 import numpy as np
+import pytest
 
 from keras_bert.tokenization import BertTokenizer, BertTokenizerFast
+from keras_bert.tokenization import unicode_tables as ut
 from tests.support.tokenizer_corpus import REAL_VOCAB_DIR, SENTENCES
 
 
@@ -62,3 +65,104 @@ def test_offsets_mapping():
     assert offsets[0] == (0, 0) and tokens[0] == "[CLS]"
     assert [text[s:e] for (s, e) in offsets[1:5]] == ["Hello", ",", "naïve", "world"]
     assert offsets[-1] == (0, 0)
+
+
+# Options that change what a code point becomes: lowercasing and accent stripping on and off.
+EXHAUSTIVE_OPTIONS = {
+    "uncased": dict(),
+    "cased": dict(do_lower_case=False),
+    "cased_stripped": dict(do_lower_case=False, strip_accents=True),
+    "uncased_accents_kept": dict(strip_accents=False),
+}
+# Each code point alone, inside a word, and between a capital (lowercased, composable) and an accent.
+TEMPLATES = ("{}", "a{}b", "A{}\u00e9")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(EXHAUSTIVE_OPTIONS))
+def test_every_code_point_gives_the_reference_ids(name):
+    """BertTokenizerFast == BertTokenizer on all 1,114,112 code points, in three contexts.
+
+    Words are joined with spaces into chunks (words tokenize independently), and a chunk that differs
+    is searched word by word so that the failure names the code points. Code points the reference
+    drops are held to the ids of the context without them, computed once by the reference.
+    """
+    options = EXHAUSTIVE_OPTIONS[name]
+    slow = BertTokenizer.from_pretrained(REAL_VOCAB_DIR, **options)
+    fast = BertTokenizerFast.from_pretrained(REAL_VOCAB_DIR, **options)
+    chars = [chr(cp) for cp in range(ut.MAX_CODE_POINT + 1)]
+    dropped = [c for c in chars if ut.is_dropped(c)]
+    kept = [c for c in chars if not ut.is_dropped(c)]
+    assert len(dropped) + len(kept) == 0x110000 and len(kept) > 140_000
+
+    def ids(tokenizer, text):
+        return tokenizer.encode(text, add_special_tokens=False)
+
+    wrong = []
+    for template in TEMPLATES:
+        empty = ids(slow, template.format(""))
+        for i in range(0, len(dropped), 16384):
+            chunk = dropped[i : i + 16384]
+            if ids(fast, " ".join(template.format(c) for c in chunk)) != empty * len(chunk):
+                wrong += [(template, c) for c in chunk if ids(fast, template.format(c)) != empty]
+        for i in range(0, len(kept), 4096):
+            chunk = kept[i : i + 4096]
+            text = " ".join(template.format(c) for c in chunk)
+            if ids(fast, text) != ids(slow, text):
+                wrong += [
+                    (template, c) for c in chunk if ids(fast, template.format(c)) != ids(slow, template.format(c))
+                ]
+    described = [
+        f"{t!r} U+{ord(c):04X} {unicodedata.name(c, '?')}: fast {fast.tokenize(t.format(c))} "
+        f"reference {slow.tokenize(t.format(c))}"
+        for t, c in wrong[:20]
+    ]
+    assert not wrong, f"{len(wrong)} code points differ, first: " + "\n".join(described)
+
+
+# Code points where `tokenizers` and Python's unicodedata classify differently, with the reference's
+# pieces: an NFC singleton, a CJK compatibility ideograph, CJK U+2B820 (outside tokenizers' block
+# table), a combining mark of Unicode 14 (stripped by the reference only), U+1734 (Mc in Unicode 14,
+# stripped by tokenizers only) and Unicode 14 punctuation.
+@pytest.mark.parametrize(
+    "text,options,expected,spans",
+    [
+        ("why\u037e", dict(do_lower_case=False), ["why", ";"], ["why", "\u037e"]),
+        ("a\uf902b", dict(), ["a", "\u8eca", "b"], ["a", "\uf902", "b"]),
+        ("a\U0002b820b", dict(), ["a", "[UNK]", "b"], ["a", "\U0002b820", "b"]),
+        ("a\u0898b", dict(), ["ab"], ["a\u0898b"]),
+        ("a\u0898b", dict(strip_accents=False), ["[UNK]"], ["a\u0898b"]),
+        ("na\u0898ive", dict(), ["naive"], ["na\u0898ive"]),
+        ("a\u1734b", dict(), ["[UNK]"], ["a\u1734b"]),
+        ("go\u1b7dgo", dict(), ["go", "[UNK]", "go"], ["go", "\u1b7d", "go"]),
+        ("\u2329x\u232a", dict(do_lower_case=False), ["\u3008", "x", "\u3009"], ["\u2329", "x", "\u232a"]),
+    ],
+)
+def test_unicode_table_differences_follow_the_reference(text, options, expected, spans):
+    slow = BertTokenizer.from_pretrained(REAL_VOCAB_DIR, **options)
+    fast = BertTokenizerFast.from_pretrained(REAL_VOCAB_DIR, **options)
+    assert slow.tokenize(text) == expected
+    assert fast.tokenize(text) == expected
+    enc = fast(text, return_offsets_mapping=True)
+    assert enc["input_ids"] == slow(text)["input_ids"]
+    # Rewriting is one character for one: offsets still index the caller's text.
+    assert [text[s:e] for s, e in enc["offset_mapping"][1:-1]] == spans
+
+
+def test_ascii_text_is_not_rewritten():
+    fast = BertTokenizerFast.from_pretrained(REAL_VOCAB_DIR)
+    text = "Plain ASCII text, untouched."
+    assert fast._reference_text(text) is text
+
+
+@pytest.mark.slow
+def test_candidate_table_matches_the_installed_tokenizers():
+    """The stored code points where `tokenizers` and this interpreter's unicodedata disagree are
+    exactly those a probe of the whole code space finds now (a new `tokenizers` or Python fails here)."""
+    from keras_bert.tokenization.fast_backend import candidate_code_points, probe_candidates
+
+    stored, probed = set(candidate_code_points()), set(probe_candidates())
+    assert stored == probed, (
+        f"re-derive unicode_tables.TOKENIZERS_CANDIDATE_RANGES: missing {sorted(map(hex, probed - stored))[:20]}, "
+        f"stale {sorted(map(hex, stored - probed))[:20]}"
+    )
