@@ -26,6 +26,33 @@ def input_signature(model, dtype=tf.int32) -> dict:
     return {name: tf.TensorSpec(shape, dtype, name=name) for name in SIGNATURE_INPUTS}
 
 
+def with_rank(x, name: str, rank: int, expected: str):
+    """`x` if it has exactly rank `rank` (read at run time), else an InvalidArgumentError naming
+    `name`, `expected` and the shape received; returned with that static rank.
+
+    Signatures declare any rank (`TensorSpec(None)`): TF Serving and the SavedModel signature
+    wrappers do not check a request's shape against the declared one, and a declared rank is
+    folded into the graph as a constant, so a (B, T) spec would let a 1-D request reach the model
+    and fail inside it."""
+    check = tf.debugging.Assert(
+        tf.equal(tf.raw_ops.Rank(input=x), rank), [f"{name} must be {expected}; got shape", tf.shape(x)], summarize=8
+    )
+    with tf.control_dependencies([check]):
+        x = tf.reshape(x, tf.shape(x))
+    x.set_shape([None] * rank)
+    return x
+
+
+def _any_rank_signature(dtype) -> dict:
+    return {name: tf.TensorSpec(None, dtype, name=name) for name in SIGNATURE_INPUTS}
+
+
+def _checked_ranks(model, inputs: dict) -> dict:
+    rank = model.spec.input_rank
+    expected = "(batch, choices, length)" if rank == 3 else "(batch, length)"
+    return {k: with_rank(v, k, rank, expected) for k, v in inputs.items()}
+
+
 def _require_tensorflow():
     if keras.backend.backend() != "tensorflow":
         raise RuntimeError(
@@ -35,12 +62,13 @@ def _require_tensorflow():
 
 
 def serving_function(model):
-    """`tf.function` over the int32 `input_signature`, returning `model.serving_output(...)`."""
+    """`tf.function` over int32 `input_ids`, `attention_mask`, `token_type_ids` (the shapes of
+    `input_signature`, checked at run time by `with_rank`), returning `model.serving_output(...)`."""
     _require_tensorflow()
 
-    @tf.function(input_signature=[input_signature(model)])
+    @tf.function(input_signature=[_any_rank_signature(tf.int32)])
     def serving(inputs):
-        return model.serving_output(model(inputs, training=False))
+        return model.serving_output(model(_checked_ranks(model, inputs), training=False))
 
     return serving
 
@@ -80,7 +108,7 @@ def save_serving_model(model, directory, version: int = 1, signatures=None) -> s
     if signatures is None:
         serving = model.serving
 
-        @tf.function(input_signature=[input_signature(model, tf.int64)])
+        @tf.function(input_signature=[_any_rank_signature(tf.int64)])
         def int64_serving(inputs):
             return serving({k: tf.cast(v, tf.int32) for k, v in inputs.items()})
 

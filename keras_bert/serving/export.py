@@ -7,6 +7,7 @@ import os
 
 import tensorflow as tf
 
+from keras_bert.models.tf_signature import with_rank
 from keras_bert.serving import tasks
 from keras_bert.serving.ops_check import check_serving_ops
 from keras_bert.tokenization.tf_offsets import model_input_offsets
@@ -65,17 +66,6 @@ def _with_leading_axes(x, name: str, rank: int, expected: str):
     with tf.control_dependencies([check]):
         shape = tf.concat([tf.ones([rank - actual], tf.int32), tf.shape(x)], 0)
         x = tf.reshape(x, shape)
-    x.set_shape([None] * rank)
-    return x
-
-
-def _with_rank(x, name: str, rank: int, shape_text: str):
-    """`x` refused by name unless it has exactly rank `rank`; returned with that static rank."""
-    check = tf.debugging.Assert(
-        tf.equal(tf.raw_ops.Rank(input=x), rank), [f"{name} must be {shape_text}; got shape", tf.shape(x)], summarize=8
-    )
-    with tf.control_dependencies([check]):
-        x = tf.reshape(x, tf.shape(x))
     x.set_shape([None] * rank)
     return x
 
@@ -158,7 +148,7 @@ class ServingModule(tf.Module):
     def _serve_ids(self, input_ids, attention_mask, token_type_ids):
         shape_text = "(batch, choices, length)" if self.rank == 3 else "(batch, length)"
         given = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids}
-        inputs = {k: _with_rank(v, k, self.rank, shape_text) for k, v in given.items()}
+        inputs = {k: with_rank(v, k, self.rank, shape_text) for k, v in given.items()}
         return self._raw_outputs(self._run(inputs), inputs)
 
     def _tokenize(self, text, text_pair=None):

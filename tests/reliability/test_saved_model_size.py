@@ -74,3 +74,9 @@ def test_save_pretrained_saved_model_stores_variables_once_and_loads_in_tf1(tmp_
         signature = tf.compat.v1.saved_model.loader.load(session, ["serve"], path).signature_def["serving_default"]
         feed = {signature.inputs[k].name: v for k, v in batch.items()}
         np.testing.assert_allclose(session.run(signature.outputs["logits"].name, feed), logits, atol=1e-5)
+    # A request of another rank is refused by name, not inside the model (signatures of any rank).
+    serving = tf.saved_model.load(path).signatures["serving_default"]
+    np.testing.assert_allclose(serving(**batch)["logits"], logits, atol=1e-5)
+    flat = {k: tf.constant(v[0]) for k, v in batch.items()}
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r"input_ids must be \(batch, length\); got shape.*\[4\]"):
+        serving(**flat)
