@@ -64,6 +64,35 @@ def candidate_code_points():
 
 
 _BUILT = {}
+_CAPITAL_SIGMA = "\u03a3"
+
+
+def final_sigmas(text, cjk_words):
+    """`text` with each capital sigma already lowered as the reference lowers it: σ, or ς at a word's end.
+
+    `str.lower()` applies Unicode's Final_Sigma rule within the word it is given (the reference lowers
+    word by word, after clean-up and CJK spacing); `tokenizers` lowers character by character and
+    always gives σ. Both σ and ς lower to themselves, so deciding here, one character for one, makes
+    the two agree. NUL (a character the clean-up drops) is left out of the word, as the reference has it.
+    """
+    chars = list(text)
+    word = []  # (index in text, char) of the current word
+
+    def settle():
+        letters = "".join(c for _, c in word)
+        lowered = letters.lower()
+        for j, (i, c) in enumerate(word):
+            if c == _CAPITAL_SIGMA:
+                chars[i] = lowered[len(letters[:j].lower())]
+        word.clear()
+
+    for i, c in enumerate(text):
+        if c.isspace() or ut.is_whitespace(c) or (cjk_words and ut.is_cjk(ord(c))):
+            settle()
+        elif c != "\x00":
+            word.append((i, c))
+    settle()
+    return "".join(chars)
 
 
 def _vocab_chars(backend):
@@ -95,7 +124,10 @@ class ReferenceText:
             self._build()
         bmp, astral = self._patterns
         text = bmp.sub(self._replace, text)
-        return astral.sub(self._replace, text) if _ASTRAL.search(text) else text
+        text = astral.sub(self._replace, text) if _ASTRAL.search(text) else text
+        if self.options["do_lower_case"] and _CAPITAL_SIGMA in text:
+            text = final_sigmas(text, self.options["tokenize_chinese_chars"])
+        return text
 
     def _replace(self, match):
         return self._table.get(match.group(0), "\x00")

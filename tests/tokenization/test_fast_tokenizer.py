@@ -16,16 +16,27 @@ def test_fast_matches_slow_on_sentences(tmp_path):
     fast = BertTokenizerFast.from_pretrained(REAL_VOCAB_DIR)
     built = BertTokenizerFast(os.path.join(REAL_VOCAB_DIR, "vocab.txt"))  # no tokenizer.json
     assert fast.tokenize("UNwant\u00e9d,running") == ["unwanted", ",", "running"]
-    # The Rust normalizer lowercases character by character (documented); Python's str.lower()
-    # applies the Greek final-sigma rule. That is the one difference, and it is pinned here: the
-    # sentences that differ are exactly those with a capital sigma, and with the sigma lowered
-    # first (no context rule left) the two agree.
-    differ = [s for s in SENTENCES if fast.tokenize(s) != slow.tokenize(s)]
-    assert differ == [s for s in SENTENCES if "\u03a3" in s], differ
-    for s in differ:
-        assert fast.tokenize(s) == slow.tokenize(s.replace("\u03a3", "\u03c3")), s
-    same = [s.replace("\u03a3", "\u03c3") for s in SENTENCES]
-    assert [fast.tokenize(s) for s in same] == [slow.tokenize(s) for s in same]
+    # The Rust normalizer lowercases character by character; Python's str.lower() applies the
+    # Greek Final_Sigma rule within each word. ReferenceText settles every capital sigma first,
+    # so the two agree, also where the word is cut by clean-up, spaces or CJK characters.
+    sigmas = ["\u039f\u0394\u039f\u03a3.", "\u0391\u03a3.\u0392", "\u0391\u03a3\u03a3", "\u03a3'", "\u0391\u0301\u03a3"]
+    sigmas += [
+        "\u0345\u03a3",
+        "A\u02b0\u03a3",
+        "\u0391\u03a3\x00\u0392",
+        "\u0391\u03a3\u3000\u0392",
+        "\u0391\u03a3\u6771\u0392",
+    ]
+    from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy
+
+    legacy = BertTokenizerLegacy.from_pretrained(REAL_VOCAB_DIR)
+    for text in SENTENCES + sigmas:
+        assert fast.tokenize(text) == slow.tokenize(text), text
+        assert fast.encode(text) == slow.encode(text) == legacy.encode(text), text
+    assert fast.tokenize("\u039f\u0394\u039f\u03a3 \u03a3\u039f\u03a6\u039f\u03a3") == slow.tokenize(
+        "\u03bf\u03b4\u03bf\u03c2 \u03c3\u03bf\u03c6\u03bf\u03c2"
+    )
+    same = SENTENCES
     for kw in (
         dict(padding=True),
         dict(truncation="only_second", max_length=10, return_special_tokens_mask=True),
@@ -37,7 +48,6 @@ def test_fast_matches_slow_on_sentences(tmp_path):
     # removed token differently (the Rust truncation cuts the longer sequence first, the Python
     # loop alternates), so each of ours is held to its own transformers counterpart.
     import transformers
-    from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy
 
     kw = dict(padding="max_length", truncation=True, max_length=12)
     reference_fast = transformers.BertTokenizerFast.from_pretrained(REAL_VOCAB_DIR)
