@@ -42,7 +42,8 @@ class BertTokenizerFast(BertTokenizer):
     code points such as U+FFFE, lone surrogates) are dropped here too, and the ~1,900 code points
     where `tokenizers` classifies differently from the reference (recent marks and punctuation, CJK
     U+2B820-U+2B91F, NFC singletons) are rewritten one for one before the backend sees them, so ids
-    equal `BertTokenizer`'s for every single code point (`fast_backend.ReferenceText`).
+    equal `BertTokenizer`'s for every single code point (`fast_backend.ReferenceText`); a capital
+    sigma is lowered by the reference's Final_Sigma rule.
     """
 
     def __init__(self, vocab_file, tokenizer_file=None, **kwargs):

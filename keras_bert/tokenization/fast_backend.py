@@ -15,7 +15,12 @@ Two jobs, both so that the fast tokenizer's ids equal `BertTokenizer`'s (the ref
   stripping, CJK U+2B820-U+2B91F, recent punctuation, NFC singletons such as U+037E or the CJK
   compatibility ideographs) becomes a character the backend treats as the reference treats the
   original: NUL, a space, its NFC form, or a placeholder absent from the vocabulary when the
-  reference's piece is [UNK] either way. ASCII text is returned as is.
+  reference's piece is [UNK] either way; with lowercasing, each capital sigma becomes the σ or ς
+  that the reference's per-word `str.lower()` gives (Final_Sigma). ASCII text is returned as is.
+
+  Not covered: NFC composition across code points (a base letter followed by a combining mark, or
+  Hangul jamo) when accents are kept, which the reference composes and `tokenizers` does not
+  (transformers 4.x's two BERT tokenizers differ there too); with accents stripped both agree.
 """
 
 import functools
