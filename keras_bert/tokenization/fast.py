@@ -43,7 +43,8 @@ class BertTokenizerFast(BertTokenizer):
     where `tokenizers` classifies differently from the reference (recent marks and punctuation, CJK
     U+2B820-U+2B91F, NFC singletons) are rewritten one for one before the backend sees them, so ids
     equal `BertTokenizer`'s for every single code point (`fast_backend.ReferenceText`); a capital
-    sigma is lowered by the reference's Final_Sigma rule.
+    sigma is lowered by the reference's Final_Sigma rule, and with accents kept, decomposed text is
+    NFC-composed as the reference composes it.
     """
 
     def __init__(self, vocab_file, tokenizer_file=None, **kwargs):

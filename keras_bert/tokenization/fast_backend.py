@@ -18,14 +18,16 @@ Two jobs, both so that the fast tokenizer's ids equal `BertTokenizer`'s (the ref
   reference's piece is [UNK] either way; with lowercasing, each capital sigma becomes the σ or ς
   that the reference's per-word `str.lower()` gives (Final_Sigma). ASCII text is returned as is.
 
-  Not covered: NFC composition across code points (a base letter followed by a combining mark, or
-  Hangul jamo) when accents are kept, which the reference composes and `tokenizers` does not
-  (transformers 4.x's two BERT tokenizers differ there too); with accents stripped both agree.
+  When accents are kept, text that is not NFC is composed cluster by cluster as the reference
+  composes it (`nfc_same_length`, NUL-padded). Not covered: the few code points that NFC lengthens
+  (U+0344, U+0958-U+095F, Hebrew presentation forms, ...), which a one-for-one rewrite cannot
+  express; they matter only for a vocabulary holding their expansion.
 """
 
 import functools
 import json
 import re
+import unicodedata
 
 import tokenizers
 from tokenizers import decoders, models, normalizers, pre_tokenizers
@@ -52,16 +54,15 @@ def _dropped_ranges():
     return (*ut.dropped_ranges(), (0xD800, 0xDFFF))  # lone surrogates are Cs: dropped as controls
 
 
-def _patterns(keys):
-    """(BMP pattern, astral pattern) matching the dropped code points and `keys`.
+def _bmp_pattern(keys):
+    """The dropped BMP code points and the BMP `keys`, as one class.
 
-    Split because `re` turns a class of BMP characters into a bitmap (a few microseconds per KB) but
-    walks a list of ranges for one that reaches beyond U+FFFF (hundreds of microseconds per KB).
+    `re` turns a class of BMP characters into a bitmap (a few microseconds per KB) but walks a list
+    of ranges for one that reaches beyond U+FFFF, so astral characters are found by one range
+    (`_ASTRAL`) and decided one by one (`ReferenceText._astral`).
     """
     ranges = sorted([*_dropped_ranges(), *((ord(c), ord(c)) for c in keys)])
-    bmp = [(lo, min(hi, 0xFFFF)) for lo, hi in ranges if lo <= 0xFFFF]
-    astral = [(max(lo, 0x10000), hi) for lo, hi in ranges if hi > 0xFFFF]
-    return re.compile(f"[{_char_class(bmp)}]"), re.compile(f"[{_char_class(astral)}]")
+    return re.compile(f"[{_char_class((lo, min(hi, 0xFFFF)) for lo, hi in ranges if lo <= 0xFFFF)}]")
 
 
 def candidate_code_points():
@@ -79,25 +80,59 @@ def final_sigmas(text, cjk_words):
     word by word, after clean-up and CJK spacing); `tokenizers` lowers character by character and
     always gives σ. Both σ and ς lower to themselves, so deciding here, one character for one, makes
     the two agree. NUL (a character the clean-up drops) is left out of the word, as the reference has it.
+    Only the words holding a capital sigma are visited.
     """
-    chars = list(text)
-    word = []  # (index in text, char) of the current word
 
-    def settle():
+    def boundary(c):
+        return c.isspace() or ut.is_whitespace(c) or (cjk_words and ut.is_cjk(ord(c)))
+
+    chars = list(text)
+    end = 0
+    while (i := text.find(_CAPITAL_SIGMA, end)) >= 0:
+        start = i
+        while start > 0 and not boundary(text[start - 1]):
+            start -= 1
+        end = i
+        while end < len(text) and not boundary(text[end]):
+            end += 1
+        word = [(k, c) for k, c in enumerate(text[start:end], start) if c != "\x00"]
         letters = "".join(c for _, c in word)
         lowered = letters.lower()
-        for j, (i, c) in enumerate(word):
+        for j, (k, c) in enumerate(word):
             if c == _CAPITAL_SIGMA:
-                chars[i] = lowered[len(letters[:j].lower())]
-        word.clear()
-
-    for i, c in enumerate(text):
-        if c.isspace() or ut.is_whitespace(c) or (cjk_words and ut.is_cjk(ord(c))):
-            settle()
-        elif c != "\x00":
-            word.append((i, c))
-    settle()
+                chars[k] = lowered[len(letters[:j].lower())]
     return "".join(chars)
+
+
+def nfc_same_length(text):
+    """NFC (the reference's), cluster by cluster, each composed cluster padded with NUL to its length.
+
+    A cluster is a character and the ones that combine with it (non-zero combining class, or
+    composing with it, as Hangul jamo). `tokenizers` drops the NUL, so the backend sees the
+    reference's composed text while offsets still index the caller's text (a token that ends with
+    a composed cluster ends before its padding, as `tokenizers`' own NFC reports it). A cluster
+    that NFC would lengthen is left as it is.
+    """
+    out = []
+    cluster = ""
+    for char in text:
+        if cluster and (unicodedata.combining(char) or _composes_with(cluster, char)):
+            cluster += char
+            continue
+        out.append(_composed(cluster))
+        cluster = char
+    out.append(_composed(cluster))
+    return "".join(out)
+
+
+def _composes_with(cluster, char):
+    nfc = unicodedata.normalize
+    return len(nfc("NFC", cluster + char)) <= len(nfc("NFC", cluster))
+
+
+def _composed(cluster):
+    composed = unicodedata.normalize("NFC", cluster)
+    return composed + "\x00" * (len(cluster) - len(composed)) if len(composed) <= len(cluster) else cluster
 
 
 def _vocab_chars(backend):
@@ -118,24 +153,31 @@ class ReferenceText:
     def __init__(self, backend, options):
         self.backend = backend
         self.options = options
-        self._patterns = None
+        self._pattern = None
         self._table = None
         self.unresolved = None
+        strips = options["strip_accents"] if options["strip_accents"] is not None else options["do_lower_case"]
+        self._composes = not strips  # stripping decomposes anyway (NFD), so the reference's NFC is moot
 
     def __call__(self, text):
         if text.isascii():
             return text
-        if self._patterns is None:
+        if self._pattern is None:
             self._build()
-        bmp, astral = self._patterns
-        text = bmp.sub(self._replace, text)
-        text = astral.sub(self._replace, text) if _ASTRAL.search(text) else text
+        if self._composes and not unicodedata.is_normalized("NFC", text):
+            text = nfc_same_length(text)
+        text = self._pattern.sub(self._replace, text)
+        text = _ASTRAL.sub(self._astral, text) if _ASTRAL.search(text) else text
         if self.options["do_lower_case"] and _CAPITAL_SIGMA in text:
             text = final_sigmas(text, self.options["tokenize_chinese_chars"])
         return text
 
     def _replace(self, match):
         return self._table.get(match.group(0), "\x00")
+
+    def _astral(self, match):
+        char = match.group(0)
+        return self._table.get(char) or ("\x00" if ut.is_dropped(char) else char)
 
     def _build(self):
         backend, opts = self.backend, self.options
@@ -147,8 +189,8 @@ class ReferenceText:
         )
         if key not in _BUILT:  # tokenizers of one checkpoint and options share the work
             table, unresolved = self.substitutions()
-            _BUILT[key] = (table, unresolved, _patterns(table))
-        self._table, self.unresolved, self._patterns = _BUILT[key]
+            _BUILT[key] = (table, unresolved, _bmp_pattern(table))
+        self._table, self.unresolved, self._pattern = _BUILT[key]
 
     def _backend_pieces(self, text):
         normalizer, pre = self.backend.normalizer, self.backend.pre_tokenizer

@@ -176,3 +176,32 @@ def test_candidate_table_matches_the_installed_tokenizers():
         f"re-derive unicode_tables.TOKENIZERS_CANDIDATE_RANGES: missing {sorted(map(hex, probed - stored))[:20]}, "
         f"stale {sorted(map(hex, stored - probed))[:20]}"
     )
+
+
+def test_decomposed_text_is_composed_as_the_reference_does(tmp_path):
+    """Accents kept: the reference NFC-composes a letter and its marks, and Hangul jamo; so does the fast one.
+
+    The vocabulary holds the composed forms, so a tokenizer that does not compose gives other ids.
+    Not covered: a code point that NFC lengthens (U+0344, U+0958, Hebrew presentation forms), which a
+    one-for-one rewrite cannot express; with such a vocabulary entry the two differ.
+    """
+    bases, marks = "aeiouncAEIOUNC", [chr(cp) for cp in range(0x0300, 0x0370) if cp != 0x0344]  # U+0344: 2 by NFC
+    words = [b + m for b in bases for m in marks] + [
+        "a\u0323\u0301",
+        "A\u030a\u0301",
+        "\u1100\u1161\u11a8",
+        "\u1100\u1161",
+    ]
+    composed = sorted({unicodedata.normalize("NFC", w) for w in words} | {w.lower() for w in bases})
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *composed]) + "\n", encoding="utf-8")
+    for options in (dict(do_lower_case=False), dict(strip_accents=False)):
+        slow = BertTokenizer(str(vocab), **options)
+        fast = BertTokenizerFast(str(vocab), **options)
+        texts = words + [" ".join(words), "x".join(words)]
+        assert [fast.encode(t) for t in texts] == [slow.encode(t) for t in texts], options
+        assert sum(slow.encode(w) != [2, 1, 3] for w in words) > 100  # composed forms are in the vocabulary
+    fast = BertTokenizerFast(str(vocab), do_lower_case=False)
+    enc = fast("cafe\u0301 \u1100\u1161\u11a8", return_offsets_mapping=True, add_special_tokens=False)
+    assert enc["input_ids"] == [1, composed.index("\uac01") + 5]  # "café" is [UNK] here, 각 one token
+    assert enc["offset_mapping"] == [(0, 4), (6, 7)]  # a composed cluster is reported at its first character
