@@ -25,6 +25,10 @@ not traced again); `pad_to_multiple_of=64` pads the last (length) axis to bucket
 number of XLA programs stays small, and slices token-level outputs (and the new cache
 entries) back to the caller's length. Padding at the end is exact: padded keys are masked
 out, and a decoder's causal mask keeps them from the real positions.
+
+`unpadded=True` (encoders and their heads) runs embeddings, projections, feed-forward, LayerNorm
+and heads on the real tokens only (`keras_bert.unpadded`), which saves the padded share of the
+compute; outputs equal the padded path's at real positions, token-level outputs are 0 at padded ones.
 """
 
 from __future__ import annotations
@@ -89,9 +93,19 @@ def _shape(x) -> tuple:
 class PredictFunction:
     """Callable returned by `predict_fn`; see the module docstring."""
 
-    def __init__(self, model, outputs=None, jit_compile=False, pad_to_multiple_of=None):
+    def __init__(self, model, outputs=None, jit_compile=False, pad_to_multiple_of=None, unpadded=False):
         if pad_to_multiple_of is not None and (not isinstance(pad_to_multiple_of, int) or pad_to_multiple_of <= 0):
             raise ValueError(f"pad_to_multiple_of must be a positive int or None, got {pad_to_multiple_of!r}")
+        if unpadded:
+            from keras_bert.unpadded import check_supported
+
+            check_supported(model)  # decoders and heads without a packed path: refused here, by name
+            if jit_compile:
+                raise ValueError(
+                    "unpadded=True packs a data-dependent number of tokens, which XLA cannot compile; "
+                    "use jit_compile=False (or pad_to_multiple_of buckets on the padded path)"
+                )
+        self.unpadded = bool(unpadded)
         if not model.built:
             model.build()  # variables exist before tracing, so the first call traces once
         self.model = model
@@ -139,13 +153,18 @@ class PredictFunction:
                 kwargs["encoder_hidden_states"], kwargs["encoder_attention_mask"] = extra
             if self.is_decoder:
                 kwargs["use_cache"] = self.use_cache
-            out = model(
-                input_ids=input_ids,
-                attention_mask=attention_mask,
-                token_type_ids=token_type_ids,
-                training=False,
-                **kwargs,
-            )
+            if self.unpadded:
+                from keras_bert.unpadded import unpadded_outputs
+
+                out = unpadded_outputs(model, input_ids, attention_mask, token_type_ids)
+            else:
+                out = model(
+                    input_ids=input_ids,
+                    attention_mask=attention_mask,
+                    token_type_ids=token_type_ids,
+                    training=False,
+                    **kwargs,
+                )
             if self.outputs is not None:
                 missing = [name for name in self.outputs if out.get(name) is None]
                 if missing:
@@ -288,7 +307,7 @@ class PredictFunction:
         return trimmed
 
 
-def predict_fn(model, outputs=None, jit_compile=False, pad_to_multiple_of=None) -> PredictFunction:
+def predict_fn(model, outputs=None, jit_compile=False, pad_to_multiple_of=None, unpadded=False) -> PredictFunction:
     """A compiled inference function for `model` that never retraces for new shapes.
 
     `fn(input_ids, attention_mask=None, token_type_ids=None, past_key_values=None,
@@ -301,5 +320,10 @@ def predict_fn(model, outputs=None, jit_compile=False, pad_to_multiple_of=None) 
         jit_compile: compile with XLA (one XLA program per distinct input shape).
         pad_to_multiple_of: pad the length up to a multiple of this (length buckets), which
             bounds the number of XLA programs; outputs are sliced back to the input length.
+        unpadded: compute on the real tokens only (`keras_bert.unpadded`): equal to the padded
+            path at real positions and in sequence-level outputs; token-level outputs are 0 at
+            padded positions (except position 0). Encoders only; not with `jit_compile`.
     """
-    return PredictFunction(model, outputs=outputs, jit_compile=jit_compile, pad_to_multiple_of=pad_to_multiple_of)
+    return PredictFunction(
+        model, outputs=outputs, jit_compile=jit_compile, pad_to_multiple_of=pad_to_multiple_of, unpadded=unpadded
+    )

@@ -131,6 +131,12 @@ class TFBertSelfAttention(ConfigLayer):
                 k = ops.concatenate([past_key_value[0], k], axis=2)  # (B, N, S_past + T, D)
                 v = ops.concatenate([past_key_value[1], v], axis=2)
 
+        context, probs = self.attend(q, k, v, attention_mask, head_mask, past_length, training)
+        return context, (probs if output_attentions else None), (k, v)
+
+    def attend(self, q, k, v, attention_mask=None, head_mask=None, past_length=0, training=False):
+        """The attention core: q (B, N, T, D), k and v (B, N, S, D), additive float32 mask
+        broadcastable to (B, N, T, S). Returns (context (B, T, H), probabilities (B, N, T, S))."""
         scores = ops.matmul(q, ops.transpose(k, (0, 1, 3, 2)))  # (B, N, T, S)
         if self.position_embedding_type != "absolute":
             scores = scores + self._relative_scores(q, k, past_length)
@@ -142,8 +148,20 @@ class TFBertSelfAttention(ConfigLayer):
         if head_mask is not None:
             probs = probs * ops.cast(ops.reshape(head_mask, (1, -1, 1, 1)), probs.dtype)
         context = ops.matmul(self.dropout(probs, training=training), v)  # (B, N, T, D)
-        context = merge_heads(context, self.config.hidden_size)  # (B, T, H)
-        return context, (probs if output_attentions else None), (k, v)
+        return merge_heads(context, self.config.hidden_size), probs  # (B, T, H)
+
+    def call_packed(self, rows, packing, attention_mask):
+        """Self-attention on packed rows (P, H) (see `keras_bert.layers.packing.Packing`): the
+        projections run on the P rows only; q, k, v are scattered to (B, N, T, D) for the core
+        and the context is gathered back to (P, H). attention_mask: additive, as `call`."""
+        if self.is_cross_attention:
+            raise ValueError("call_packed runs self-attention only; cross-attention stays on the padded path")
+        q, k, v = (
+            split_heads(packing.to_batch(dense(rows)), self.num_heads, self.head_dim)  # (B, N, T, D)
+            for dense in (self.query, self.key, self.value)
+        )
+        context, _ = self.attend(q, k, v, attention_mask)  # (B, T, H)
+        return packing.to_rows(context)  # (P, H)
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
@@ -167,6 +185,10 @@ class TFBertSelfOutput(ConfigLayer):
     def call(self, hidden_states, input_tensor, training=False):
         x = self.dropout(dense_tokens(self.dense, hidden_states), training=training)
         return self.LayerNorm(x + input_tensor)
+
+    def call_packed(self, rows, input_rows):
+        """Inference on packed rows: rows (P, I), input_rows (P, H) -> (P, H)."""
+        return self.LayerNorm(self.dense(rows) + input_rows)
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
@@ -209,3 +231,7 @@ class TFBertAttention(ConfigLayer):
             cache_index=cache_index,
         )
         return self.dense_output(context, hidden_states, training=training), probs, kv
+
+    def call_packed(self, rows, packing, attention_mask):
+        """Inference on packed rows (P, H) -> (P, H); see `TFBertSelfAttention.call_packed`."""
+        return self.dense_output.call_packed(self.self_attention.call_packed(rows, packing, attention_mask), rows)

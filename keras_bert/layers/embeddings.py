@@ -57,3 +57,11 @@ class TFBertEmbeddings(ConfigLayer):
             x = x + self.position_embeddings(position_ids)
         x = self.LayerNorm(x)
         return self.dropout(x, training=training)
+
+    def call_packed(self, input_ids, token_type_ids, position_ids):
+        """Inference on packed rows: ids, types and each token's position in its sequence, all
+        (P,) -> (P, H); the same sum and LayerNorm as `call`."""
+        x = self.word_embeddings(input_ids) + self.token_type_embeddings(token_type_ids)
+        if self.config.position_embedding_type == "absolute":
+            x = x + self.position_embeddings(position_ids)
+        return self.LayerNorm(x)

@@ -22,6 +22,10 @@ class TFBertIntermediate(ConfigLayer):
     def call(self, hidden_states):
         return dense_tokens(self.dense, hidden_states, self.activation)  # (B, T, I)
 
+    def call_packed(self, rows):
+        """Inference on packed rows: (P, H) -> (P, I)."""
+        return self.activation(self.dense(rows))
+
 
 @keras.saving.register_keras_serializable(package="keras_bert")
 class TFBertOutput(TFBertSelfOutput):
@@ -96,6 +100,12 @@ class TFBertLayer(ConfigLayer):
         x = self.bert_output(self.intermediate(x), x, training=training)
         return x, self_probs, cross_probs, present
 
+    def call_packed(self, rows, packing, attention_mask):
+        """Inference on packed rows (P, H) -> (P, H) (`keras_bert.layers.packing`): every matmul
+        and LayerNorm on the P kept positions, attention in the batch layout. Encoder layers only."""
+        x = self.attention.call_packed(rows, packing, attention_mask)
+        return self.bert_output.call_packed(self.intermediate.call_packed(x), x)
+
 
 @keras.saving.register_keras_serializable(package="keras_bert")
 class TFBertEncoder(ConfigLayer):
@@ -151,6 +161,12 @@ class TFBertEncoder(ConfigLayer):
                 presents += (present,)
         return hidden_states, all_hidden, all_attn, all_cross, presents
 
+    def call_packed(self, rows, packing, attention_mask):
+        """Inference on packed rows (P, H) -> (P, H); attention_mask additive (B, 1, 1, T)."""
+        for layer in self.layer:
+            rows = layer.call_packed(rows, packing, attention_mask)
+        return rows
+
 
 @keras.saving.register_keras_serializable(package="keras_bert")
 class TFBertPooler(ConfigLayer):
@@ -166,3 +182,7 @@ class TFBertPooler(ConfigLayer):
 
     def call(self, hidden_states):
         return self.dense(hidden_states[:, 0])  # (B, H)
+
+    def call_packed(self, rows, packing):
+        """Packed rows (P, H) -> (B, H) from each sequence's position 0."""
+        return self.dense(packing.first_rows(rows))

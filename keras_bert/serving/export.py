@@ -103,9 +103,10 @@ class ServingModule(tf.Module):
     outputs; `serving_ids` takes (B, T) ((B, C, T)) int32 ids and refuses other ranks by name.
     """
 
-    def __init__(self, model, tokenizer, task, asset_dir):
+    def __init__(self, model, tokenizer, task, asset_dir, unpadded=False):
         super().__init__(name="keras_bert_serving")
         self.model = model
+        self.unpadded = unpadded  # run the model on the real tokens only (keras_bert.unpadded)
         self.tokenizer = tokenizer
         self.task = task
         self.config = model.config
@@ -137,6 +138,10 @@ class ServingModule(tf.Module):
 
     # -- graphs --------------------------------------------------------------------------
     def _run(self, inputs):
+        if self.unpadded:
+            from keras_bert.unpadded import unpadded_outputs
+
+            return unpadded_outputs(self.model, inputs["input_ids"], inputs["attention_mask"], inputs["token_type_ids"])
         return self.model(inputs, training=False)
 
     def _raw_outputs(self, out, inputs):
@@ -185,7 +190,7 @@ class ServingModule(tf.Module):
         return self._raw_outputs(out, inputs)  # multiple-choice, pretraining
 
 
-def export_saved_model(model, tokenizer, path, task=None, max_length=None, overwrite=False) -> str:
+def export_saved_model(model, tokenizer, path, task=None, max_length=None, overwrite=False, unpadded=False) -> str:
     """Writes a TF Serving SavedModel of `model` with `tokenizer` inside, at `path`.
 
     Args:
@@ -197,6 +202,9 @@ def export_saved_model(model, tokenizer, path, task=None, max_length=None, overw
         max_length: truncation length (default: the tokenizer's, capped at the model's
             max_position_embeddings).
         overwrite: replace an existing `path`.
+        unpadded: both signatures run the model on the real tokens only (`keras_bert.unpadded`;
+            encoders and their heads): the same outputs at real tokens, in sentence-level outputs
+            and in every task's post-processing; `last_hidden_state` is 0 at padded positions.
 
     Signatures: `serving_default` (`text`, plus `text_pair` for pair tasks, tf.string with
     a None batch dimension) and `serving_ids` (int32 `input_ids`, `attention_mask`,
@@ -214,6 +222,10 @@ def export_saved_model(model, tokenizer, path, task=None, max_length=None, overw
     from keras_bert.tokenization.tf_options import check_max_length
 
     task = task or infer_task(model)
+    if unpadded:
+        from keras_bert.unpadded import check_supported
+
+        check_supported(model)  # a decoder is refused by name before anything is written
     if task not in tasks.TASKS:
         raise ValueError(f"Unknown task {task!r}; expected one of {tasks.TASKS}")
     path = os.fspath(path)
@@ -230,7 +242,7 @@ def export_saved_model(model, tokenizer, path, task=None, max_length=None, overw
         check_max_length(tf_tokenizer.max_length, model.config.max_position_embeddings, pair=pair)
     atomic.check_target(path)
     with atomic.scratch_directory(path) as assets, atomic.atomic_directory(path, overwrite=overwrite) as staged:
-        module = ServingModule(model, tf_tokenizer, task, assets)
+        module = ServingModule(model, tf_tokenizer, task, assets, unpadded=unpadded)
         tf.saved_model.save(
             module,
             staged,

@@ -20,6 +20,8 @@ Sections:
   serving    exported SavedModel latency, strings in vs token ids in
   backends   tokens/s of TFBertModel on Keras' TensorFlow (tf.function), JAX (jit) and torch backends
              vs the twin, one worker process per backend, calls interleaved (BERT-base 8x128, MiniLM 32x128)
+  unpadded   real tokens/s of predict_fn padded vs unpadded=True, BERT-base, examples/data lengths
+             (batch 8, 32) and a half-padded 8x128 mix, paired ratios
 The roofline is an fp32 matmul measured in the same run; each inference result is also
 given as a fraction of it, FLOPs counted from the config.
 """
@@ -45,6 +47,7 @@ SECTIONS = {
     "tokenizer": "tokenizer",
     "serving": "serving",
     "backends": "backends",
+    "unpadded": "unpadded",
 }
 
 

@@ -1,0 +1,61 @@
+"""Packed (unpadded) rows: which positions of a (B, T) batch are computed, and the moves between
+the batch layout (B, T, X) and the packed rows (P, X).
+
+Everything in BERT except the attention core works token by token, so it can run on the P
+positions that matter instead of all B * T: the embeddings, projections, feed-forward block,
+LayerNorm and token-level heads. Attention needs the batch layout, so q, k, v are scattered
+back to (B, T, H) (zeros at skipped positions, whose keys the additive mask removes) and the
+context is gathered to (P, H) again.
+
+Kept positions: those with `attention_mask == 1`, plus position 0 of every row (the pooler and
+NSP read it, also when it is padding) and every position of a row with no real token (the padded
+path gives such a row uniform attention over all its positions). With those rules every kept
+position has exactly the padded path's value. Rows are in batch-major order, so row b's first
+kept position (its position 0) is packed row `row_starts[b]`.
+"""
+
+from keras import ops
+
+
+class Packing:
+    """Indices of the kept positions of a (B, T) batch; see the module docstring."""
+
+    def __init__(self, attention_mask):
+        mask = ops.cast(attention_mask, "int32")  # (B, T)
+        shape = ops.shape(mask)
+        self.batch, self.length = shape[0], shape[1]
+        positions = ops.arange(self.length, dtype="int32")  # (T,)
+        empty = ops.sum(mask, axis=1, keepdims=True) == 0  # (B, 1): rows without a real token
+        keep = ops.logical_or(ops.logical_or(mask == 1, positions[None, :] == 0), empty)  # (B, T)
+        flat = ops.reshape(keep, (-1,))  # (B*T,)
+        self.flat_index = ops.cast(ops.reshape(ops.where(flat), (-1,)), "int32")  # (P,) into B*T
+        self.positions = self.flat_index % self.length  # (P,) each row's position in its sequence
+        self.batch_index = self.flat_index // self.length  # (P,)
+        # Packed row of every batch position, P (a zero row appended in `to_batch`) where not kept:
+        # to_batch is then one gather, which TF runs multi-threaded (its CPU scatter_nd is not).
+        kept_flat = ops.cast(flat, "int32")
+        self.source_row = ops.where(flat, ops.cumsum(kept_flat) - 1, ops.sum(kept_flat))  # (B*T,)
+        counts = ops.sum(ops.cast(keep, "int32"), axis=1)  # (B,)
+        self.row_starts = ops.cumsum(counts) - counts  # (B,) packed row of each sequence's position 0
+        self.kept = keep
+
+    def gather(self, x):
+        """(B, T, ...) -> (P, ...): the kept positions of a batch-layout tensor (e.g. ids)."""
+        shape = ops.shape(x)
+        flat = ops.reshape(x, (shape[0] * shape[1],) + tuple(x.shape[2:]))
+        return ops.take(flat, self.flat_index, axis=0)
+
+    def to_rows(self, x):
+        """(B, T, X) -> (P, X)."""
+        return self.gather(x)
+
+    def to_batch(self, rows):
+        """(P, X) -> (B, T, X), zeros at the positions that were not kept."""
+        width = rows.shape[-1]
+        rows = ops.concatenate([rows, ops.zeros((1, width), rows.dtype)], axis=0)  # (P + 1, X)
+        flat = ops.take(rows, self.source_row, axis=0)  # (B*T, X)
+        return ops.reshape(flat, (self.batch, self.length, width))
+
+    def first_rows(self, rows):
+        """(P, X) -> (B, X): each sequence's position 0 (the [CLS] row the pooler reads)."""
+        return ops.take(rows, self.row_starts, axis=0)
