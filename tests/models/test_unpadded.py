@@ -122,9 +122,9 @@ def test_rows_without_real_tokens_and_padding_invariance(make_tiny_config):
     padded = model(**batch, training=False)
     np.testing.assert_allclose(ours["last_hidden_state"][1], padded["last_hidden_state"][1], atol=PADDED_ATOL)
     np.testing.assert_allclose(ours["pooler_output"], padded["pooler_output"], atol=PADDED_ATOL)
-    noisy = dict(batch, input_ids=np.where(batch["attention_mask"][None, 0] == 1, batch["input_ids"][:1], 7))
-    noisy["input_ids"] = np.concatenate([noisy["input_ids"], batch["input_ids"][1:]])
-    again = unpadded_outputs(model, **noisy)
+    has_tokens = batch["attention_mask"].any(axis=1, keepdims=True)  # the empty row is computed whole
+    under_padding = (batch["attention_mask"] == 0) & has_tokens
+    again = unpadded_outputs(model, **dict(batch, input_ids=np.where(under_padding, 7, batch["input_ids"])))
     for name in OUTPUTS["BertModel"]:
         np.testing.assert_array_equal(np.asarray(again[name]), np.asarray(ours[name]), err_msg=name)
 
@@ -212,3 +212,23 @@ def test_export_unpadded_serves_the_padded_export(tmp_path, minilm_dir, hf_name)
             np.testing.assert_allclose(actual, expected, atol=PADDED_ATOL, err_msg=name)
         else:
             np.testing.assert_array_equal(actual, expected, err_msg=name)
+
+
+def test_mixed_bfloat16(make_tiny_config):
+    """Under mixed_bfloat16 the packed rows hold bfloat16 and the attention core still runs its
+    softmax in float32: unpadded == padded within a few bfloat16 ulps (8-bit mantissa: 2**-8 of
+    values below 1, atol 1e-2), and the output dtype is the padded path's."""
+    import keras
+
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = keras_bert.TFBertForMaskedLM(make_tiny_config())
+        model.build()
+    finally:
+        keras.config.set_dtype_policy(previous)
+    batch = mixed_batch()
+    ours = keras_bert.predict_fn(model, unpadded=True)(**batch)["logits"]
+    padded = keras_bert.predict_fn(model)(**batch)["logits"]
+    assert ours.dtype == padded.dtype
+    _compare("logits", np.asarray(ours, "float32"), np.asarray(padded, "float32"), batch, 1e-2, True)
