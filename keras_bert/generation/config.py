@@ -163,3 +163,22 @@ class GenerationConfig:
 
     def __repr__(self):
         return f"GenerationConfig({json.dumps(self.to_diff_dict(), sort_keys=True)})"
+
+
+class HasGenerationConfig:
+    """A model's `generation_config` (built from its config on first use, replaceable), shared by
+    the TensorFlow `GenerationMixin` and the jax/torch stand-in; no framework imports."""
+
+    @property
+    def generation_config(self) -> GenerationConfig:
+        config = self.__dict__.get("_generation_config")
+        if config is None:
+            config = GenerationConfig.from_model_config(self.config)
+            object.__setattr__(self, "_generation_config", config)
+        return config
+
+    @generation_config.setter
+    def generation_config(self, value: GenerationConfig):
+        if not isinstance(value, GenerationConfig):
+            raise TypeError(f"generation_config must be a GenerationConfig, got {type(value).__name__}")
+        object.__setattr__(self, "_generation_config", value)

@@ -21,7 +21,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_bert.generation import logits_process, search
-from keras_bert.generation.config import GenerationConfig
+from keras_bert.generation.config import HasGenerationConfig
 from keras_bert.generation.decoding import FixedCache, GrowingCache
 from keras_bert.generation.outputs import (
     TFBeamSampleDecoderOnlyOutput,
@@ -39,26 +39,12 @@ def _as_list(token_ids):
     return [int(t) for t in (token_ids if isinstance(token_ids, (list, tuple)) else [token_ids])]
 
 
-class GenerationMixin:
+class GenerationMixin(HasGenerationConfig):
     """Mixin of `TFBertLMHeadModel`: `generate()` and the model's `generation_config`."""
 
     @classmethod
     def can_generate(cls) -> bool:
         return True
-
-    @property
-    def generation_config(self) -> GenerationConfig:
-        config = self.__dict__.get("_generation_config")
-        if config is None:
-            config = GenerationConfig.from_model_config(self.config)
-            object.__setattr__(self, "_generation_config", config)
-        return config
-
-    @generation_config.setter
-    def generation_config(self, value: GenerationConfig):
-        if not isinstance(value, GenerationConfig):
-            raise TypeError(f"generation_config must be a GenerationConfig, got {type(value).__name__}")
-        object.__setattr__(self, "_generation_config", value)
 
     def generate_tracing_count(self) -> int:
         """How many times the XLA-compiled generation functions of this model were traced."""

@@ -10,29 +10,15 @@ and written to `generation_config.json` by `from_pretrained` / `save_pretrained`
 from __future__ import annotations
 
 from keras_bert.backend import require_tensorflow_backend
-from keras_bert.generation.config import GenerationConfig
+from keras_bert.generation.config import HasGenerationConfig
 
 
-class GenerationStub:
+class GenerationStub(HasGenerationConfig):
     """Mixin of `TFBertLMHeadModel` off TensorFlow: `generation_config`; `generate()` raises."""
 
     @classmethod
     def can_generate(cls) -> bool:
         return False
-
-    @property
-    def generation_config(self) -> GenerationConfig:
-        config = self.__dict__.get("_generation_config")
-        if config is None:
-            config = GenerationConfig.from_model_config(self.config)
-            object.__setattr__(self, "_generation_config", config)
-        return config
-
-    @generation_config.setter
-    def generation_config(self, value: GenerationConfig):
-        if not isinstance(value, GenerationConfig):
-            raise TypeError(f"generation_config must be a GenerationConfig, got {type(value).__name__}")
-        object.__setattr__(self, "_generation_config", value)
 
     def generate(self, *args, **kwargs):
         require_tensorflow_backend(f"{type(self).__name__}.generate()")
