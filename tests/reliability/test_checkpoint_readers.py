@@ -45,12 +45,47 @@ def test_unreadable_safetensors_says_permission_denied(src_copy, monkeypatch):
         os.chmod(path, 0o644)
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads mode-000 files")
+def _without_root_file_access(argv):
+    """argv run so that file modes bind: as root, without the capabilities that bypass them
+    (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH), through util-linux's setpriv."""
+    import shutil
+
+    if os.geteuid() != 0:
+        return argv
+    setpriv = shutil.which("setpriv")
+    assert setpriv, "running as root: this test needs util-linux's setpriv to drop CAP_DAC_OVERRIDE"
+    caps = "-dac_override,-dac_read_search"
+    return [setpriv, f"--bounding-set={caps}", f"--inh-caps={caps}", *argv]
+
+
 def test_unreadable_safetensors_real_permissions(src_copy):
+    """The real denial, not a patched os.access: a child process that cannot read the file (as root,
+    without the capabilities that bypass file modes) gets the one-line error naming the file."""
+    import subprocess
+    import sys
+
     src = src_copy("hf")
-    os.chmod(os.path.join(src, "model.safetensors"), 0)
-    with pytest.raises(CheckpointError, match="permission denied"):
-        load_checkpoint(src)
+    path = os.path.join(src, "model.safetensors")
+    os.chmod(path, 0)
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = (
+        "from keras_bert.checkpoints import CheckpointError, load_checkpoint\n"
+        f"try:\n    load_checkpoint({src!r})\nexcept CheckpointError as e:\n    print('ERROR', e)\n"
+    )
+    # KERAS_BACKEND=jax: reading safetensors needs no TensorFlow start-up.
+    env = dict(os.environ, PYTHONPATH=repo, PYTHONDONTWRITEBYTECODE="1", KERAS_BACKEND="jax")
+    try:
+        res = subprocess.run(
+            _without_root_file_access([sys.executable, "-c", code]),
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.chmod(path, 0o644)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert f"ERROR Cannot read checkpoint file '{path}': permission denied" in res.stdout, res.stdout
 
 
 FORGED = {
