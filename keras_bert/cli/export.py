@@ -23,6 +23,11 @@ def register(subparsers):
     p.add_argument(
         "--max-length", type=int, help="truncate inputs to N tokens (default: the tokenizer's, capped by the model)"
     )
+    p.add_argument(
+        "--unpadded",
+        action="store_true",
+        help="run the model on the real tokens only (encoder heads; outputs equal the padded path)",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing OUT")
     p.set_defaults(func=run_export)
 
@@ -75,6 +80,8 @@ def run_export(args) -> int:
         tokenizer = BertTokenizer.from_pretrained(src.directory)
     except (ValueError, KeyError) as e:
         raise CheckpointError(f"Cannot build a tokenizer from {tokenizer_file!r}: {e}") from None
-    export_saved_model(model, tokenizer, out, task=task, max_length=args.max_length, overwrite=args.force)
+    export_saved_model(
+        model, tokenizer, out, task=task, max_length=args.max_length, overwrite=args.force, unpadded=args.unpadded
+    )
     print(f"exported {cls.__name__} ({task}) to {out}", file=sys.stderr)
     return EXIT_OK

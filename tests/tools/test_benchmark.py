@@ -419,7 +419,8 @@ def test_entry_point_help_lists_every_flag_and_section_without_loading_framework
     assert out.returncode == 0, out.stderr
     for flag in ("--quick", "--json", "--classifier", "--sentences", "--default-malloc", "--sections"):
         assert flag in out.stdout
-    for section in ("inference", "retrace", "training", "precision", "input_checks", "tokenizer", "serving"):
+    sections = ("inference", "retrace", "training", "precision", "input_checks", "tokenizer", "serving")
+    for section in (*sections, "backends", "unpadded"):
         assert f"\n  {section}  " in out.stdout
     # Importing the command line sets no environment variable and loads neither framework.
     probe = (
