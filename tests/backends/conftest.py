@@ -15,10 +15,6 @@ BACKEND = keras.backend.backend()
 other_backends = pytest.mark.other_backends
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "other_backends: runs on jax and torch; tests/models covers TensorFlow")
-
-
 def _runs_here(item) -> bool:
     if os.path.basename(str(item.fspath)).startswith("test_jax_"):
         return BACKEND == "jax"
