@@ -212,9 +212,8 @@ def test_sentence_embeddings_match_sentence_transformers(minilm_dir):
     assert r["similarity"][0, 1] > r["similarity"][0, 4]  # the guitar sentences are closer than the weather
 
 
-def _run_jax_example(name, argv, **env):
-    """Runs examples/NAME.py's main(argv) in a KERAS_BACKEND=jax process; returns its result dict."""
-    pytest.importorskip("jax")
+def _run_backend_example(name, argv, backend="jax", **env):
+    """Runs examples/NAME.py's main(argv) in a KERAS_BACKEND=`backend` process; returns its result dict."""
     code = (
         f"import json, sys; sys.path.insert(0, {EXAMPLES!r}); import {name}; print(json.dumps({name}.main({argv!r})))"
     )
@@ -223,7 +222,7 @@ def _run_jax_example(name, argv, **env):
         capture_output=True,
         text=True,
         timeout=900,
-        env=dict(os.environ, KERAS_BACKEND="jax", TF_CPP_MIN_LOG_LEVEL="3", **env),
+        env=dict(os.environ, KERAS_BACKEND=backend, TF_CPP_MIN_LOG_LEVEL="3", **env),
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -231,7 +230,7 @@ def _run_jax_example(name, argv, **env):
 
 @pytest.mark.slow
 def test_jax_functional_training_step_lowers_the_loss(minilm_dir):
-    r = _run_jax_example(
+    r = _run_backend_example(
         "jax_functional", ["--model", minilm_dir, "--steps", "6", "--batch-size", "8", "--learning-rate", "3e-4"]
     )
     assert len(r["losses"]) == 6
@@ -241,7 +240,7 @@ def test_jax_functional_training_step_lowers_the_loss(minilm_dir):
 
 @pytest.mark.slow
 def test_jax_data_parallel_trains_on_two_devices_and_model_parallel_agrees(minilm_dir):
-    r = _run_jax_example(
+    r = _run_backend_example(
         "jax_data_parallel",
         ["--model", minilm_dir, "--steps", "4", "--batch-size", "8", "--learning-rate", "3e-4"],
         XLA_FLAGS="--xla_force_host_platform_device_count=2",
@@ -250,3 +249,17 @@ def test_jax_data_parallel_trains_on_two_devices_and_model_parallel_agrees(minil
     assert r["losses"][1] < r["losses"][0], r["losses"]
     assert r["query_spec"] == [None, "model"]
     assert r["model_parallel_gap"] < 1e-4
+
+
+@pytest.mark.slow
+def test_torch_fine_tune_trains_without_tensorflow_and_the_twin_reloads_it(minilm_dir, tmp_path):
+    r = _run_backend_example(
+        "torch_fine_tune",
+        ["--model", minilm_dir, "--epochs", "2", "--output-dir", str(tmp_path / "out")],
+        backend="torch",
+    )
+    assert r["losses"][-1] < r["losses"][0], r["losses"]
+    assert r["accuracy_after"] > r["accuracy_before"], r
+    assert r["twin_gap"] < 1e-4
+    assert r["tensorflow_imported"] is False
+    assert os.path.isfile(tmp_path / "out" / "model.safetensors")
