@@ -22,6 +22,10 @@ Sections:
              vs the twin, one worker process per backend, calls interleaved (BERT-base 8x128, MiniLM 32x128)
   unpadded   real tokens/s of predict_fn padded vs unpadded=True, BERT-base, examples/data lengths
              (batch 8, 32) and a half-padded 8x128 mix, paired ratios
+  peers      keras_bert (fp32, bf16, int8, each padded and unpadded) vs transformers 5 torch, the twin,
+             transformers 4.57 TF, keras-hub and ONNX Runtime (plain, optimized, int8 dynamic), each in
+             its own process and pinned virtual environment (built once, cached under --peers-dir);
+             tables A (25% padding), B (the unpadded goal's length mixes), C (tokenizers, exactness)
 The roofline is an fp32 matmul measured in the same run; each inference result is also
 given as a fraction of it, FLOPs counted from the config.
 """
@@ -48,12 +52,17 @@ SECTIONS = {
     "serving": "serving",
     "backends": "backends",
     "unpadded": "unpadded",
+    "peers": "peers",
 }
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="small grid; finishes within 3 minutes")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="small grid; about 3 minutes, plus ~6 for the peers section once its environments exist",
+    )
     parser.add_argument(
         "--json",
         nargs="?",
@@ -69,6 +78,12 @@ def parse_args(argv=None):
         "--default-malloc",
         action="store_true",
         help="keep glibc's malloc defaults (see tune_malloc); the default run tunes them",
+    )
+    parser.add_argument(
+        "--peers-dir",
+        metavar="DIR",
+        help="where the peers section builds and caches its virtual environments and ONNX files "
+        "(default ~/.cache/keras_bert/peers)",
     )
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated subset of the sections")
     args = parser.parse_args(argv)
@@ -119,6 +134,7 @@ def main(argv=None):
         roof = results["roofline"]["float32"]["roofline_gflops"]
         log(f"roofline fp32 {roof:.1f} GFLOP/s")
         context = Context(args.quick, workdir, roof, args.classifier, args.sentences)
+        context.peers_dir = args.peers_dir  # read by sections/peers.py only
         results.update(run_sections(args.sections, context, log))
     results["machine"]["load_average_end"] = environment.load_average()
     results["acceptance"] = report.acceptance(results)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from .peers import contenders
 from .roofline import GEMM
 
 THRESHOLDS = {
@@ -21,6 +22,13 @@ THRESHOLDS = {
     "cosine_min": 0.99,  # bf16/int8 embedding cosine vs fp32, worst sentence
     "argmax_agreement": 0.99,  # bf16/int8 classifier argmax agreement with fp32
     "checked/unchecked": 0.99,  # input checks cost < 1% (or an interval containing 1)
+    # peers section (issue #17 items 1-4); ratios are paired, over the fastest padded peer of the precision
+    "unpadded/best padded peer": 1.4,  # item 1: keras_bert unpadded fp32, each table-B workload
+    "int8/ORT int8": 1.0,  # item 2: keras_bert int8 over ONNX Runtime int8 dynamic, each table-A point
+    "bf16/best peer bf16": 1.0,  # item 3: keras_bert bf16 over the best peer bf16, each table-A point
+    "tokenizer/transformers 4.57": 1.0,  # item 4: strings/s over transformers 4.57 TFBertTokenizer
+    "tokenizer/Rust": 3.0,  # item 4: strings/s over the Rust tokenizers library
+    "tokenizer exact": 1.0,  # item 4: share of rows equal to BertTokenizer's
 }
 ROOFLINE_POINT = ("bert-base", 8, 128)
 
@@ -34,8 +42,16 @@ TITLES = {
     "tokenizer": "### (c) Tokenizer",
     "serving": "### (d) Serving",
     "backends": "### (e) Backends, tokens/s (fp32, one worker process per backend, paired ratios vs TensorFlow)",
+    "peers": "### Peers: every contender in its own process, rounds interleaved, 2 threads each; throughput on REAL tokens (attention_mask == 1); vs best peer = paired ratio to the fastest padded peer (anything but keras_bert's TF model) of the same precision; max |diff| = last_hidden_state vs the fp32 twin",
     "unpadded": "### Unpadded execution, BERT-base fp32: tokens/s counted on real tokens, predict_fn padded vs unpadded=True (ratios: medians of paired per-repeat ratios, 95% bootstrap interval)",
     "acceptance": "### Acceptance",
+}
+
+# The peers section's tables, by the rows' "table" key.
+PEER_TABLES = {
+    "A": "#### (A) BERT-base tokens/s on REAL tokens, every row padded to 128 with 25% padding",
+    "B": "#### (B) The unpadded goal: BERT-base fp32 real tokens/s, examples/data lengths (padded to the longest row) and 8x128 half padded",
+    "C": "#### (C) Tokenizers, strings/s (batches of 256, max_length 128); exact = share of rows equal to BertTokenizer (pure Python)",
 }
 
 # Column order where the rows' own order would scatter related columns.
@@ -113,7 +129,79 @@ def acceptance(results):
         need, ratio = t["checked/unchecked"], r["checked/unchecked"]
         ok = ratio >= need or r["CI95 low"] <= 1.0 <= r["CI95 high"]
         checks.append((f"input checks cost < {_pct(1 - need)}, {_point(r)}", ratio, ok))
+    checks += peer_checks(results)
     return [dict(check=c, value=v, ok="PASS" if ok else "FAIL") for c, v, ok in checks]
+
+
+def _ratio_check(label, row, key, need):
+    """(label, value, ok); a missing row or ratio fails with the reason as its value."""
+    if row is None:
+        return (label, "missing: no row", False)
+    if key not in row:
+        return (label, f"missing: {row.get('error', f'no {key!r}')}"[:160], False)
+    return (label, row[key], row[key] >= need)
+
+
+def peer_checks(results):
+    """Issue #17 items 1-4 from the peers rows; nothing when the section did not run."""
+    rows = results.get("peers")
+    if rows is None:
+        return []
+    t = THRESHOLDS
+    models = [r for r in rows if r.get("table") in ("A", "B")]
+    points = {(r["table"], r["point"]) for r in models}
+
+    def find(table, point, contender):
+        return next((r for r in models if (r["table"], r["point"], r["contender"]) == (table, point, contender)), None)
+
+    checks = []
+    for table, point in sorted(points):
+        if table == "B":
+            need = t["unpadded/best padded peer"]
+            row = find(table, point, "keras_bert unpadded")
+            label = f"item 1: keras_bert unpadded >= {need}x best padded fp32 peer, {point}"
+            checks.append(_ratio_check(label, row, "vs best peer", need))
+    ort = next(c.name for c in contenders.MODEL_GROUPS["int8"] if c.peer)
+    for table, point in sorted(points):
+        if table != "A":
+            continue
+        need = t["int8/ORT int8"]
+        row = find(table, point, "keras_bert int8")
+        if row is not None and "vs best peer" in row and row.get("best peer") != ort:
+            row = dict(error=f"{ort} not timed")
+        checks.append(_ratio_check(f"item 2: keras_bert int8 >= {need}x {ort}, {point}", row, "vs best peer", need))
+        need = t["bf16/best peer bf16"]
+        row = find(table, point, "keras_bert bf16")
+        checks.append(
+            _ratio_check(f"item 3: keras_bert bf16 >= {need}x best peer bf16, {point}", row, "vs best peer", need)
+        )
+    for r in results.get("precision", []):
+        if "int8" in r.get("variant", ""):
+            need = t["argmax_agreement"]
+            checks.append(
+                _ratio_check(f"item 2: {r['variant']} argmax agreement >= {_pct(need)}", r, "argmax_agreement", need)
+            )
+            need = t["cosine_min"]
+            checks.append(
+                _ratio_check(f"item 2: {r['variant']} embedding cosine >= {need} (min)", r, "cosine_min", need)
+            )
+    tokenizer = [r for r in rows if r.get("table") == "C"]
+    for corpus in dict.fromkeys(r["corpus"] for r in tokenizer):
+        row = next(
+            (r for r in tokenizer if r["corpus"] == corpus and r["contender"] == contenders.TOKENIZER_OURS), None
+        )
+        need = t["tokenizer/transformers 4.57"]
+        label = f"item 4: keras_bert tokenizer >= {need}x transformers 4.57 TFBertTokenizer, {corpus}"
+        checks.append(_ratio_check(label, row, "vs transformers 4.57", need))
+        need = t["tokenizer/Rust"]
+        checks.append(
+            _ratio_check(f"item 4: keras_bert tokenizer >= {need}x Rust tokenizers, {corpus}", row, "vs Rust", need)
+        )
+        need = t["tokenizer exact"]
+        checks.append(
+            _ratio_check(f"item 4: keras_bert tokenizer exact on {_pct(need)} of rows, {corpus}", row, "exact", need)
+        )
+    return checks
 
 
 def table(rows, columns=None):
@@ -141,11 +229,31 @@ def render(results):
     roof = results["roofline"]
     out.append(table([dict(dtype=d, **{c: round(v, 1) for c, v in r.items()}) for d, r in roof.items()]))
     for key, title in TITLES.items():
-        if key in results:
+        if key == "peers" and key in results:
+            out.append(title + "\n")
+            out.append(render_peers(results[key]))
+        elif key in results:
             out.append(title + "\n")
             cols = None
             if key in COLUMNS:
                 present = {c for r in results[key] for c in r}
                 cols = [c for c in COLUMNS[key] if c in present]
             out.append(table(results[key], cols))
+    return "\n".join(out)
+
+
+def render_peers(rows):
+    """The peers header (GEMM rate, load) and tables A, B, C."""
+    out = []
+    for r in rows:
+        if r.get("table") == "header":
+            fields = ", ".join(f"{k} {v}" for k, v in r.items() if k != "table")
+            out.append(f"Machine during the peers section: {fields}\n")
+    for key, title in PEER_TABLES.items():
+        part = [{k: v for k, v in r.items() if k != "table"} for r in rows if r.get("table") == key]
+        if part:
+            columns = list(dict.fromkeys(k for r in part for k in r if k != "error"))
+            columns += ["error"] if any("error" in r for r in part) else []
+            out.append(title + "\n")
+            out.append(table(part, columns))
     return "\n".join(out)

@@ -1,0 +1,197 @@
+"""Peers: keras_bert against what users would really pick, each in its own process, rounds interleaved.
+
+    python tools/benchmark.py --sections peers [--quick] [--peers-dir DIR]
+
+The first run builds three pinned virtual environments (transformers 4.57 TF + tf-keras, keras-hub,
+ONNX Runtime; see peers/envs.py) under ~/.cache/keras_bert/peers (or --peers-dir) and exports the
+BERT-base checkpoint to ONNX (plain, ORT-optimized, int8 dynamic; cached per checkpoint content);
+later runs reuse them. Every contender loads the same HF checkpoint directory (random BERT-base
+weights written by workload.make_checkpoints), runs in its own worker process with 2 threads,
+and the parent times one pass over a point's batches per turn, turns rotated per repeat.
+
+Tables (all throughput on REAL tokens; "vs best peer" = paired ratio to the fastest padded peer
+of the same precision; peer = anything but keras_bert's TF model, the twin included):
+    A  BERT-base 1x128 and 8x128, rows padded to 128 with exactly 25% padding; fp32, bf16, int8
+    B  BERT-base fp32, examples/data sentence lengths at batch 8 and 32 (padded to the longest row)
+       and 8x128 with half the positions padded: keras_bert unpadded vs every padded contender
+    C  tokenizers, strings/s, 256 strings per call, max_length 128: ASCII (60 vocabulary words)
+       and multilingual corpora; "exact" = share of rows equal to keras_bert's BertTokenizer
+The header row gives the run's fp32 GEMM roofline and the load average before and after.
+A contender that could not be built or run has an `error` column instead of numbers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+from .. import environment
+from ..peers import batches, contenders, envs, pool, tables
+from ..workload import minilm_dir
+
+PLAN = {
+    # batches per timed pass for each point, repeats, min seconds per timing, tokenizer corpus size
+    "quick": dict(a1=4, a8=1, b8=4, b32=1, half=2, repeats=3, min_seconds=0.0, strings=1024),
+    "full": dict(a1=8, a8=2, b8=16, b32=4, half=4, repeats=7, min_seconds=0.5, strings=4096),
+}
+EXPORT_TIMEOUT_S = 1200
+log = pool.log_stderr
+
+
+def run(context):
+    plan = PLAN["quick" if context.quick else "full"]
+    root = getattr(context, "peers_dir", None) or envs.DEFAULT_ROOT
+    work = os.path.join(context.workdir, "peers")
+    os.makedirs(work, exist_ok=True)
+    header = dict(table="header", gemm_fp32_gflops=round(context.roofline_gflops, 1))
+    header["load_average_start"] = environment.load_average()
+    pythons = build_envs(root)
+    checkpoint = context.checkpoints["bert-base"]
+    onnx = export_onnx(pythons, checkpoint, root, work)
+    points = model_points(plan, work)
+    rows, reference = [], None
+    for group, members in contenders.MODEL_GROUPS.items():
+        group_points = points if group == "fp32" else [p for p in points if p.table == "A"]
+        spec = dict(checkpoint=checkpoint, points=[p.path for p in group_points], task="model", onnx=onnx)
+        ready, times = run_group(f"model-{group}", members, spec, pythons, work, len(group_points), plan)
+        if group == "fp32":
+            reference = reference_probes(ready.get(contenders.REFERENCE, {}), len(points))
+        rows += tables.model_rows(group, group_points, members, ready, times, reference)
+    rows += tokenizer_table(plan, pythons, work)
+    header["load_average_end"] = environment.load_average()
+    return [header] + rows
+
+
+def build_envs(root):
+    """{env name: python path, or an "error: ..." string} for every environment a contender needs."""
+    out = {}
+    for name, spec in envs.SPECS.items():
+        try:
+            out[name] = envs.ensure(spec, root)
+        except (envs.EnvError, OSError) as error:
+            out[name] = f"error: {error}"
+            log(f"{name}: {out[name]}")
+    return out
+
+
+def checkpoint_key(checkpoint):
+    """A short hash of config.json and model.safetensors: the ONNX cache key."""
+    digest = hashlib.sha256()
+    for name in ("config.json", "model.safetensors"):
+        with open(os.path.join(checkpoint, name), "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 24), b""):
+                digest.update(chunk)
+    return digest.hexdigest()[:12]
+
+
+def export_onnx(pythons, checkpoint, root, work):
+    """{"fp32" | "optimized" | "int8": .onnx path} (peers/onnx_export.py in the ort env), or {"error": ...}."""
+    from ..peers import onnx_export
+
+    python = pythons.get("ort", "error: no ort environment")
+    if python.startswith("error"):
+        return {"error": python}
+    out = os.path.join(root, "onnx", f"bert-base-{checkpoint_key(checkpoint)}")
+    if not os.path.isfile(os.path.join(out, onnx_export.MARKER)):
+        log(f"exporting {checkpoint} to ONNX under {out}")
+        logfile = os.path.join(work, "onnx_export.log")
+        with open(logfile, "w") as f:
+            try:
+                done = subprocess.run(
+                    [python, onnx_export.__file__, checkpoint, out],
+                    stdout=f,
+                    stderr=subprocess.STDOUT,
+                    env=dict(os.environ, **environment.ENVIRONMENT),
+                    timeout=EXPORT_TIMEOUT_S,
+                )
+                code = done.returncode
+            except subprocess.TimeoutExpired:
+                code = f"timeout after {EXPORT_TIMEOUT_S} s"
+        if code != 0:
+            with open(logfile) as f:
+                tail = " | ".join(f.read().strip().splitlines()[-2:])[-300:]
+            return {"error": f"ONNX export failed ({code}): {tail}"}
+    return {k: os.path.join(out, v) for k, v in onnx_export.FILES.items()}
+
+
+def model_points(plan, work):
+    """Table A's and B's points, their batches written to .npz files under `work`."""
+    specs = [
+        ("A", "1x128 25% pad", lambda: batches.fixed_padding_batches(1, 128, 0.25, plan["a1"], seed=1)),
+        ("A", "8x128 25% pad", lambda: batches.fixed_padding_batches(8, 128, 0.25, plan["a8"], seed=2)),
+        ("B", "examples/data b8", lambda: batches.example_batches(8, plan["b8"])),
+        ("B", "examples/data b32", lambda: batches.example_batches(32, plan["b32"])),
+        ("B", "8x128 half padded", lambda: batches.fixed_padding_batches(8, 128, 0.5, plan["half"], seed=3)),
+    ]
+    points = []
+    for i, (table, label, make) in enumerate(specs):
+        made = make()
+        path = batches.save(made, os.path.join(work, f"point{i}.npz"))
+        points.append(tables.Point(table, label, batches.real_tokens(made), batches.padding_share(made), path))
+    return points
+
+
+def run_group(tag, members, spec, pythons, work, n_points, plan):
+    """Start one worker per contender, wait for all, time every point; ({name: ready}, [times per point])."""
+    spec_path = os.path.join(work, f"{tag}.json")
+    with open(spec_path, "w") as f:
+        json.dump(spec, f)
+    workers = []
+    try:
+        for c in members:
+            python = sys.executable if c.env is None else pythons[c.env]
+            if python.startswith("error"):
+                workers.append(pool.FailedWorker(c.name, python))
+            elif c.kind.startswith("ort-") and "error" in spec.get("onnx", {}):
+                workers.append(pool.FailedWorker(c.name, spec["onnx"]["error"]))
+            else:
+                log_path = os.path.join(work, f"{tag}-{c.kind}.log")
+                workers.append(pool.Worker(c.name, python, c.kind, spec_path, c.env is None, log_path))
+        ready = {w.name: w.wait_ready() for w in workers}
+        for name, r in ready.items():
+            if "error" in r:
+                log(f"{tag}: {name}: {r['error']}")
+        log(f"{tag}: {sum(w.ok for w in workers)}/{len(workers)} workers ready, timing {n_points} points")
+        times = pool.time_points(workers, n_points, plan["repeats"], plan["min_seconds"], lambda m: log(f"{tag}: {m}"))
+        ready = {w.name: w.ready for w in workers}  # a worker that died while timed carries its error now
+    finally:
+        for w in workers:
+            w.close()
+    return ready, times
+
+
+def reference_probes(ready, n_points):
+    probes = ready.get("points", [])
+    return [probes[i]["probe"] if i < len(probes) else None for i in range(n_points)]
+
+
+def tokenizer_table(plan, pythons, work):
+    from keras_bert.tokenization import BertTokenizer
+
+    vocab_dir = minilm_dir()
+    n = plan["strings"]
+    corpora = [
+        ("ASCII (60 vocabulary words)", batches.ascii_corpus(os.path.join(vocab_dir, "vocab.txt"), n)),
+        ("multilingual", batches.multilingual_corpus(n)),
+    ]
+    paths = []
+    for i, (_, texts) in enumerate(corpora):
+        paths.append(os.path.join(work, f"corpus{i}.json"))
+        with open(paths[-1], "w", encoding="utf-8") as f:
+            json.dump(texts, f)
+    slow = BertTokenizer.from_pretrained(vocab_dir)
+    reference = [slow(texts, truncation=True, max_length=128)["input_ids"] for _, texts in corpora]
+    spec = dict(checkpoint=vocab_dir, points=paths, task="tokenizer", max_length=128, batch=256)
+    ready, times = run_group("tokenizers", contenders.TOKENIZERS, spec, pythons, work, len(corpora), plan)
+    return tables.tokenizer_rows(
+        [(label, len(texts)) for label, texts in corpora],
+        contenders.TOKENIZERS,
+        ready,
+        times,
+        reference,
+        contenders.TOKENIZER_TF457,
+        contenders.TOKENIZER_RUST,
+    )
