@@ -5,9 +5,17 @@ Dimension legend:
     H  hidden_size        N  num_attention_heads   D  head_dim = H / N
 
 Scores are laid out as matmul -> scale -> additive mask -> softmax -> matmul so
-oneDNN can fuse them. Softmax always runs in float32 (also under mixed precision);
-the mask is additive with float32's most negative finite value, so a fully padded
-row yields a uniform distribution instead of NaN.
+oneDNN can fuse them. The mask is additive with the most negative finite value of the
+dtype it is added in, so a fully padded row yields a uniform distribution instead of NaN.
+
+Softmax precision: in float32 models everything is float32. Under a bfloat16 compute dtype the
+softmax is computed in float32 and its result rounded to bfloat16 for the context matmul. On
+the TensorFlow backend the scores stay bfloat16 all the way (`softmax_in_compute_dtype`):
+oneDNN's bfloat16 softmax accumulates in float32 and returns exactly the rounded float32
+softmax of the same bfloat16 scores, and without the casts the matmul, scale and mask add fuse
+into one kernel (`_MklFusedBatchMatMulV2`); the scores are already bfloat16 (the matmul's
+output), so only the scale multiply rounds once more (exact for power-of-two head_dim).
+Other backends (and float16, whose range the mask exceeds) keep the float32 casts.
 """
 
 import math
@@ -16,6 +24,13 @@ import keras
 from keras import ops
 
 from keras_bert.layers.common import ConfigLayer, initializer
+
+BF16_MIN = -3.3895313892515355e38  # bfloat16's most negative finite value (float32's rounds to -inf)
+
+
+def softmax_in_compute_dtype(dtype) -> bool:
+    """Whether attention scores of compute dtype `dtype` skip the float32 casts (module docstring)."""
+    return keras.backend.standardize_dtype(dtype) == "bfloat16" and keras.backend.backend() == "tensorflow"
 
 
 def dense_tokens(dense, x, activation=None):
@@ -140,10 +155,17 @@ class TFBertSelfAttention(ConfigLayer):
         scores = ops.matmul(q, ops.transpose(k, (0, 1, 3, 2)))  # (B, N, T, S)
         if self.position_embedding_type != "absolute":
             scores = scores + self._relative_scores(q, k, past_length)
-        scores = ops.cast(scores, "float32") * self.scale
-        if attention_mask is not None:
-            scores = scores + ops.cast(attention_mask, "float32")
-        probs = ops.softmax(scores, axis=-1)  # (B, N, T, S), float32
+        if softmax_in_compute_dtype(scores.dtype):
+            scores = scores * ops.cast(self.scale, scores.dtype)
+            if attention_mask is not None:
+                mask = ops.maximum(ops.cast(attention_mask, "float32"), BF16_MIN)  # finite in bfloat16
+                scores = scores + ops.cast(mask, scores.dtype)
+            probs = ops.softmax(scores, axis=-1)  # (B, N, T, S), float32 inside the kernel
+        else:
+            scores = ops.cast(scores, "float32") * self.scale
+            if attention_mask is not None:
+                scores = scores + ops.cast(attention_mask, "float32")
+            probs = ops.softmax(scores, axis=-1)  # (B, N, T, S), float32
         probs = ops.cast(probs, self.compute_dtype)
         if head_mask is not None:
             probs = probs * ops.cast(ops.reshape(head_mask, (1, -1, 1, 1)), probs.dtype)
