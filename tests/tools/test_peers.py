@@ -85,7 +85,7 @@ def test_ascii_corpus_uses_60_vocabulary_words(peers, tmp_path):
 def fake_pip(calls, fail_at=None):
     """Stands in for subprocess.run: the venv step creates bin/python; step `fail_at` exits 1."""
 
-    def run(command, stdout=None, **_):
+    def run(command, stdout=None):
         calls.append(command)
         if len(calls) == fail_at:
             stdout.write("ERROR: No matching distribution found for nothing==9\n")
@@ -131,6 +131,17 @@ def test_env_marker_written_last_reused_and_rebuilt_when_missing(peers, tmp_path
     assert any("incomplete build" in line for line in lines)
 
 
+def test_env_progress_lines_while_a_step_runs(peers, tmp_path):
+    logfile = tmp_path / "x.log"
+    lines = []
+    with open(logfile, "w") as out:
+        script = "import time; print('Collecting onnx', flush=True); time.sleep(0.5)"
+        done = peers.envs.run_with_progress(
+            [sys.executable, "-c", script], out, lines.append, str(logfile), every_s=0.1
+        )
+    assert done.returncode == 0 and lines and lines[-1].endswith("Collecting onnx")
+
+
 def test_env_failed_step_raises_naming_it_and_leaves_no_marker(peers, tmp_path):
     envs = peers.envs
     spec = envs.EnvSpec("demo", (("a==1",), ("nothing==9",)))
@@ -158,7 +169,7 @@ FAKE = textwrap.dedent(
 
         def forward(ids, mask):
             calls.append(1)
-            if kind == "dies" and len(calls) > 4:  # warm-up (2 points x 2) then dies on its first timed call
+            if kind == "dies" and len(calls) > 3:  # warm-up: 2 passes of point 0, 1 of point 1; dies when timed
                 os._exit(3)
             with open(log, "a") as f:
                 f.write(kind + "\\n")

@@ -24,11 +24,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 
 MARKER = ".complete"
 DEFAULT_ROOT = os.path.join(os.path.expanduser("~"), ".cache", "keras_bert", "peers")
 BUILD_TIMEOUT_S = 3600
+PROGRESS_S = 20  # seconds between progress lines while pip runs
 
 
 def _main_transformers():
@@ -111,11 +113,28 @@ def is_complete(path):
     return os.path.isfile(os.path.join(path, MARKER)) and os.path.isfile(python_of(path))
 
 
-def ensure(spec, root=None, log=None, runner=subprocess.run):
+def run_with_progress(command, stdout, log, logfile, every_s=PROGRESS_S, timeout=BUILD_TIMEOUT_S):
+    """`command` with its output to `stdout`; every `every_s` seconds `log` gets pip's latest line."""
+    proc = subprocess.Popen(command, stdout=stdout, stderr=subprocess.STDOUT)
+    started = time.monotonic()
+    while True:
+        try:
+            return subprocess.CompletedProcess(command, proc.wait(timeout=every_s))
+        except subprocess.TimeoutExpired:
+            elapsed = time.monotonic() - started
+            if elapsed > timeout:
+                proc.kill()
+                proc.wait()
+                raise
+            log(f"  peers: ... {elapsed:.0f} s: {_tail(logfile, n=120, lines=1)}")
+
+
+def ensure(spec, root=None, log=None, runner=None):
     """The python of `spec`'s environment under `root`, built first when missing or incomplete.
 
-    `log(message)` gets progress lines (default: stderr); `runner` is `subprocess.run` (tests pass a
-    fake to check the marker logic without pip).
+    `log(message)` gets progress lines (default: stderr), also while pip runs; `runner(command,
+    stdout)` runs one step (default `run_with_progress`; tests pass a fake to check the marker
+    logic without pip).
     """
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
     path = env_dir(spec, root)
@@ -134,7 +153,10 @@ def ensure(spec, root=None, log=None, runner=subprocess.run):
             out.write(f"$ {' '.join(command)}\n")
             out.flush()
             try:
-                done = runner(command, stdout=out, stderr=subprocess.STDOUT, timeout=BUILD_TIMEOUT_S)
+                if runner is None:
+                    done = run_with_progress(command, out, log, logfile)
+                else:
+                    done = runner(command, stdout=out)
             except (OSError, subprocess.TimeoutExpired) as error:
                 raise EnvError(f"{spec.name}: step {i} ({' '.join(command[3:])}) failed: {error}") from error
             if done.returncode != 0:
@@ -148,14 +170,15 @@ def ensure(spec, root=None, log=None, runner=subprocess.run):
     return python_of(path)
 
 
-def _tail(logfile, n=300):
+def _tail(logfile, n=300, lines=3):
+    """The last `lines` non-empty lines of `logfile`, joined, at most `n` characters."""
     try:
         with open(logfile) as f:
             text = f.read()
     except OSError:
         return ""
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return " | ".join(lines[-3:])[-n:]
+    kept = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(kept[-lines:])[-n:]
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ def run(context):
     work = os.path.join(context.workdir, "peers")
     os.makedirs(work, exist_ok=True)
     header = dict(table="header", gemm_fp32_gflops=round(context.roofline_gflops, 1))
+    header.update(repeats=plan["repeats"], min_seconds_per_timing=plan["min_seconds"])
     header["load_average_start"] = environment.load_average()
     pythons = build_envs(root)
     checkpoint = context.checkpoints["bert-base"]
@@ -149,7 +150,10 @@ def run_group(tag, members, spec, pythons, work, n_points, plan):
                 workers.append(pool.FailedWorker(c.name, spec["onnx"]["error"]))
             else:
                 log_path = os.path.join(work, f"{tag}-{c.kind}.log")
-                workers.append(pool.Worker(c.name, python, c.kind, spec_path, c.env is None, log_path))
+                try:
+                    workers.append(pool.Worker(c.name, python, c.kind, spec_path, c.env is None, log_path))
+                except OSError as error:
+                    workers.append(pool.FailedWorker(c.name, f"could not start {python}: {error}"))
         ready = {w.name: w.wait_ready() for w in workers}
         for name, r in ready.items():
             if "error" in r:
