@@ -29,6 +29,12 @@ out, and a decoder's causal mask keeps them from the real positions.
 `unpadded=True` (encoders and their heads) runs embeddings, projections, feed-forward, LayerNorm
 and heads on the real tokens only (`keras_bert.unpadded`), which saves the padded share of the
 compute; outputs equal the padded path's at real positions, token-level outputs are 0 at padded ones.
+
+`quantize="int8"` (TensorFlow backend, combinable with `unpadded`) runs the encoder's Dense
+projections (and the MLM transform) as int8 matmuls on TensorFlow's oneDNN int8 kernels
+(`keras_bert.quantization`): the kernels are quantized once, here, and held by the function; the
+model stays fp32 and unchanged. Activations are quantized per call over the whole batch (as ONNX
+Runtime's dynamic quantization), so a row's int8 result depends slightly on its batch companions.
 """
 
 from __future__ import annotations
@@ -93,7 +99,15 @@ def _shape(x) -> tuple:
 class PredictFunction:
     """Callable returned by `predict_fn`; see the module docstring."""
 
-    def __init__(self, model, outputs=None, jit_compile=False, pad_to_multiple_of=None, unpadded=False):
+    def __init__(self, model, outputs=None, jit_compile=False, pad_to_multiple_of=None, unpadded=False, quantize=None):
+        from keras_bert.quantization import check_quantize, int8_weights
+
+        self.quantize = check_quantize(quantize)  # None or "int8"; anything else is refused by value
+        if self.quantize and jit_compile:
+            raise ValueError(
+                f"quantize={quantize!r} runs TensorFlow's oneDNN int8 kernels, which XLA cannot compile; "
+                "use jit_compile=False"
+            )
         if pad_to_multiple_of is not None and (not isinstance(pad_to_multiple_of, int) or pad_to_multiple_of <= 0):
             raise ValueError(f"pad_to_multiple_of must be a positive int or None, got {pad_to_multiple_of!r}")
         if unpadded:
@@ -109,6 +123,8 @@ class PredictFunction:
         if not model.built:
             model.build()  # variables exist before tracing, so the first call traces once
         self.model = model
+        # Quantized once, now; the traced functions capture these variables (the model is untouched).
+        self.int8_weights = int8_weights(model) if self.quantize == "int8" else None
         self.outputs = tuple(outputs) if outputs is not None else None
         self.jit_compile = jit_compile
         self.pad_to_multiple_of = pad_to_multiple_of
@@ -153,18 +169,21 @@ class PredictFunction:
                 kwargs["encoder_hidden_states"], kwargs["encoder_attention_mask"] = extra
             if self.is_decoder:
                 kwargs["use_cache"] = self.use_cache
-            if self.unpadded:
-                from keras_bert.unpadded import unpadded_outputs
+            from keras_bert.quantization import int8_scope
 
-                out = unpadded_outputs(model, input_ids, attention_mask, token_type_ids)
-            else:
-                out = model(
-                    input_ids=input_ids,
-                    attention_mask=attention_mask,
-                    token_type_ids=token_type_ids,
-                    training=False,
-                    **kwargs,
-                )
+            with int8_scope(self.int8_weights):  # None: every Dense runs fp32
+                if self.unpadded:
+                    from keras_bert.unpadded import unpadded_outputs
+
+                    out = unpadded_outputs(model, input_ids, attention_mask, token_type_ids)
+                else:
+                    out = model(
+                        input_ids=input_ids,
+                        attention_mask=attention_mask,
+                        token_type_ids=token_type_ids,
+                        training=False,
+                        **kwargs,
+                    )
             if self.outputs is not None:
                 missing = [name for name in self.outputs if out.get(name) is None]
                 if missing:
@@ -307,7 +326,9 @@ class PredictFunction:
         return trimmed
 
 
-def predict_fn(model, outputs=None, jit_compile=False, pad_to_multiple_of=None, unpadded=False) -> PredictFunction:
+def predict_fn(
+    model, outputs=None, jit_compile=False, pad_to_multiple_of=None, unpadded=False, quantize=None
+) -> PredictFunction:
     """A compiled inference function for `model` that never retraces for new shapes.
 
     `fn(input_ids, attention_mask=None, token_type_ids=None, past_key_values=None,
@@ -323,7 +344,15 @@ def predict_fn(model, outputs=None, jit_compile=False, pad_to_multiple_of=None, 
         unpadded: compute on the real tokens only (`keras_bert.unpadded`): equal to the padded
             path at real positions and in sequence-level outputs; token-level outputs are 0 at
             padded positions (except position 0). Encoders only; not with `jit_compile`.
+        quantize: None (fp32) or "int8": the encoder's Dense projections (and the MLM transform)
+            run as int8 matmuls (`keras_bert.quantization`), kernels quantized once, here; the
+            model is not modified. TensorFlow backend; not with `jit_compile`.
     """
     return PredictFunction(
-        model, outputs=outputs, jit_compile=jit_compile, pad_to_multiple_of=pad_to_multiple_of, unpadded=unpadded
+        model,
+        outputs=outputs,
+        jit_compile=jit_compile,
+        pad_to_multiple_of=pad_to_multiple_of,
+        unpadded=unpadded,
+        quantize=quantize,
     )

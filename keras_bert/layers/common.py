@@ -41,8 +41,11 @@ class ConfigLayer(keras.layers.Layer):
         return cls(*args, **kwargs)
 
     def make_dense(self, units, name, activation=None):
+        """A Dense projection; `BertDense` runs int8 inside `keras_bert.quantization.int8_scope`."""
+        from keras_bert.layers.dense import BertDense
+
         return self.sub(
-            keras.layers.Dense,
+            BertDense,
             units,
             activation=activation,
             kernel_initializer=initializer(self.config),

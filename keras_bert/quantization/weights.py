@@ -1,0 +1,71 @@
+"""`Int8Weights`: a model's quantizable Dense kernels, quantized once, as TensorFlow variables.
+
+A `tf.Module`, so a SavedModel that holds it stores the int8 kernels (a quarter of the fp32 bytes)
+and the functions traced inside `int8_scope(weights)` capture them. TensorFlow only.
+"""
+
+from __future__ import annotations
+
+import tensorflow as tf
+
+from keras_bert.quantization.int8_matmul import QuantizedKernel
+from keras_bert.quantization.scope import quantizable_layers
+
+
+class QuantizedDense(tf.Module):
+    """One layer's int8 kernel and what `int8_matmul` needs with it."""
+
+    def __init__(self, kernel: QuantizedKernel, per_row: bool, name: str):
+        super().__init__(name=name)
+        self.values = tf.Variable(kernel.values, trainable=False, name="int8_kernel")  # (K, N)
+        if kernel.per_channel:
+            self.scale = tf.Variable(kernel.scale, trainable=False, name="scale")  # (N,)
+        else:
+            self.scale = float(kernel.scale)  # a constant of the graph
+        self.column_sums = tf.Variable(kernel.column_sums, trainable=False, name="column_sums")  # (N,)
+        self.integer_column_sums = tf.Variable(
+            kernel.integer_column_sums, trainable=False, name="integer_column_sums"
+        )  # (N,)
+        self.per_row = per_row
+
+    def __call__(self, x, bias=None):
+        from keras_bert.quantization.int8_matmul import int8_matmul
+
+        return int8_matmul(
+            x, self.values, self.scale, self.column_sums, self.integer_column_sums, bias, per_row=self.per_row
+        )
+
+
+class Int8Weights(tf.Module):
+    """`dense[i]` (a `QuantizedDense`) for the i-th of `quantizable_layers(model)`. The Keras layers
+    are referenced by identity, not tracked (the model saves them)."""
+
+    def __init__(self, model):
+        super().__init__(name="int8_weights")
+        if not model.built:
+            model.build()
+        chosen = quantizable_layers(model)
+        if not chosen:
+            raise ValueError(f"{type(model).__name__} has no Dense layer that int8 quantization applies to")
+        self.dense = []
+        for i, (layer, granularity) in enumerate(chosen):
+            kernel = QuantizedKernel.from_kernel(layer.kernel.numpy(), per_channel=granularity.per_channel)
+            self.dense.append(QuantizedDense(kernel, granularity.per_row, name=f"dense_{i}"))
+        self._index = {id(layer): i for i, (layer, _) in enumerate(chosen)}
+        self._paths = tuple(layer.path for layer, _ in chosen)
+        self._replaced = frozenset(id(layer.kernel) for layer, _ in chosen)  # ids: not tracked
+
+    def replaces(self, variable) -> bool:
+        """Whether `variable` is the fp32 kernel of a layer that runs int8 here (an int8 export
+        does not need to save it)."""
+        return id(variable) in self._replaced
+
+    @property
+    def layer_paths(self) -> tuple:
+        """Keras paths of the quantized layers, in model order."""
+        return self._paths
+
+    def lookup(self, layer):
+        """The `QuantizedDense` for `layer`, or None if it stays fp32."""
+        i = self._index.get(id(layer))
+        return None if i is None else self.dense[i]
