@@ -28,6 +28,11 @@ def register(subparsers):
         action="store_true",
         help="run the model on the real tokens only (encoder heads; outputs equal the padded path)",
     )
+    p.add_argument(
+        "--quantize",
+        choices=("int8",),
+        help="int8: run the encoder's Dense projections as int8 matmuls (oneDNN kernels, TensorFlow)",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing OUT")
     p.set_defaults(func=run_export)
 
@@ -81,7 +86,14 @@ def run_export(args) -> int:
     except (ValueError, KeyError) as e:
         raise CheckpointError(f"Cannot build a tokenizer from {tokenizer_file!r}: {e}") from None
     export_saved_model(
-        model, tokenizer, out, task=task, max_length=args.max_length, overwrite=args.force, unpadded=args.unpadded
+        model,
+        tokenizer,
+        out,
+        task=task,
+        max_length=args.max_length,
+        overwrite=args.force,
+        unpadded=args.unpadded,
+        quantize=args.quantize,
     )
     print(f"exported {cls.__name__} ({task}) to {out}", file=sys.stderr)
     return EXIT_OK

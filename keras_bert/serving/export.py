@@ -103,10 +103,14 @@ class ServingModule(tf.Module):
     outputs; `serving_ids` takes (B, T) ((B, C, T)) int32 ids and refuses other ranks by name.
     """
 
-    def __init__(self, model, tokenizer, task, asset_dir, unpadded=False):
+    def __init__(self, model, tokenizer, task, asset_dir, unpadded=False, quantize=None):
         super().__init__(name="keras_bert_serving")
+        from keras_bert.quantization import int8_weights
+
         self.model = model
         self.unpadded = unpadded  # run the model on the real tokens only (keras_bert.unpadded)
+        # quantize="int8": the encoder's Dense kernels quantized once, saved as int8 variables.
+        self.int8_weights = int8_weights(model) if quantize == "int8" else None
         self.tokenizer = tokenizer
         self.task = task
         self.config = model.config
@@ -129,7 +133,9 @@ class ServingModule(tf.Module):
         # tf.Variables are collected (the functions capture exactly these).
         self.serve_ids.get_concrete_function()
         self.serve_text.get_concrete_function()
-        self.model_variables = [v.value for v in model.variables]
+        # With int8 the fp32 kernels of the quantized layers are not captured, so not saved.
+        replaced = self.int8_weights.replaces if self.int8_weights is not None else (lambda v: False)
+        self.model_variables = [v.value for v in model.variables if not replaced(v)]
 
     def _trackable_children(self, save_type="checkpoint", **kwargs):
         children = super()._trackable_children(save_type, **kwargs)
@@ -138,11 +144,16 @@ class ServingModule(tf.Module):
 
     # -- graphs --------------------------------------------------------------------------
     def _run(self, inputs):
-        if self.unpadded:
-            from keras_bert.unpadded import unpadded_outputs
+        from keras_bert.quantization import int8_scope
 
-            return unpadded_outputs(self.model, inputs["input_ids"], inputs["attention_mask"], inputs["token_type_ids"])
-        return self.model(inputs, training=False)
+        with int8_scope(self.int8_weights):  # None: every Dense runs fp32
+            if self.unpadded:
+                from keras_bert.unpadded import unpadded_outputs
+
+                return unpadded_outputs(
+                    self.model, inputs["input_ids"], inputs["attention_mask"], inputs["token_type_ids"]
+                )
+            return self.model(inputs, training=False)
 
     def _raw_outputs(self, out, inputs):
         if self.task == "features":
@@ -190,7 +201,9 @@ class ServingModule(tf.Module):
         return self._raw_outputs(out, inputs)  # multiple-choice, pretraining
 
 
-def export_saved_model(model, tokenizer, path, task=None, max_length=None, overwrite=False, unpadded=False) -> str:
+def export_saved_model(
+    model, tokenizer, path, task=None, max_length=None, overwrite=False, unpadded=False, quantize=None
+) -> str:
     """Writes a TF Serving SavedModel of `model` with `tokenizer` inside, at `path`.
 
     Args:
@@ -205,6 +218,10 @@ def export_saved_model(model, tokenizer, path, task=None, max_length=None, overw
         unpadded: both signatures run the model on the real tokens only (`keras_bert.unpadded`;
             encoders and their heads): the same outputs at real tokens, in sentence-level outputs
             and in every task's post-processing; `last_hidden_state` is 0 at padded positions.
+        quantize: None (fp32) or "int8": the encoder's Dense projections (and the MLM transform)
+            run as int8 matmuls on TensorFlow's oneDNN int8 kernels (`keras_bert.quantization`;
+            core TF ops, so TF Serving runs them); their kernels are saved as int8 only. The model
+            is not modified. TensorFlow backend.
 
     Signatures: `serving_default` (`text`, plus `text_pair` for pair tasks, tf.string with
     a None batch dimension) and `serving_ids` (int32 `input_ids`, `attention_mask`,
@@ -219,8 +236,10 @@ def export_saved_model(model, tokenizer, path, task=None, max_length=None, overw
         FileExistsError: `path` exists and `overwrite` is False.
     """
     from keras_bert import atomic
+    from keras_bert.quantization import check_quantize
     from keras_bert.tokenization.tf_options import check_max_length
 
+    check_quantize(quantize)  # "int4" or a jax backend: refused by name before anything is written
     task = task or infer_task(model)
     if unpadded:
         from keras_bert.unpadded import check_supported
@@ -242,7 +261,7 @@ def export_saved_model(model, tokenizer, path, task=None, max_length=None, overw
         check_max_length(tf_tokenizer.max_length, model.config.max_position_embeddings, pair=pair)
     atomic.check_target(path)
     with atomic.scratch_directory(path) as assets, atomic.atomic_directory(path, overwrite=overwrite) as staged:
-        module = ServingModule(model, tf_tokenizer, task, assets, unpadded=unpadded)
+        module = ServingModule(model, tf_tokenizer, task, assets, unpadded=unpadded, quantize=quantize)
         tf.saved_model.save(
             module,
             staged,
