@@ -220,6 +220,13 @@ def test_worker_protocol_interleaves_in_rotated_order_and_drops_failures(peers, 
 
 
 # -- rows and acceptance --------------------------------------------------------------------------------
+def test_worker_error_is_one_line_with_the_last_line_of_a_traceback(peers):
+    worker = importlib.import_module("kb_benchmarking_peers.peers.worker")
+    error = TypeError("in user code:\n\n    File x.py, line 3\n\n    TypeError: bf16 kernel for float32 input\n")
+    assert worker.describe(error) == "TypeError: in user code: ... TypeError: bf16 kernel for float32 input"
+    assert worker.describe(ValueError("bad")) == "ValueError: bad"
+
+
 def test_model_rows_ratio_over_best_padded_peer_and_errors(peers):
     C, tables = peers.contenders.Contender, peers.tables
     members = (
@@ -241,7 +248,7 @@ def test_model_rows_ratio_over_best_padded_peer_and_errors(peers):
     probe = np.zeros((2, 8, 8)).tolist()
     ready = {n: {"points": [{"probe": probe}], "version": "v"} for n in times[0]}
     ready["peer a"]["points"][0]["probe"] = np.full((2, 8, 8), 0.25).tolist()
-    ready["peer broken"] = {"error": "tf457: step 3 exited 1"}
+    ready["peer broken"] = {"error": "tf457: step 3\n exited | 1"}
     rows = tables.model_rows("fp32", [point], members, ready, times, [probe])
     by = {r["contender"]: r for r in rows}
     assert by["ours"]["real tok/s"] == 768.0 and by["ours"]["best peer"] == "peer b"
@@ -254,7 +261,7 @@ def test_model_rows_ratio_over_best_padded_peer_and_errors(peers):
         padding="25%",
         precision="fp32",
         contender="peer broken",
-        error="tf457: step 3 exited 1",
+        error="tf457: step 3 exited / 1",
     )
 
 

@@ -52,7 +52,7 @@ def model_rows(group, points, contenders, ready, times, reference):
             row["contender"] = c.name
             info = ready.get(c.name, {})
             if c.name not in point_times:
-                row["error"] = str(info.get("error", "not timed"))[:160]
+                row["error"] = one_line(info.get("error", "not timed"))
                 rows.append(row)
                 continue
             row["real tok/s"] = round(point.real_tokens / statistics.median(point_times[c.name]), 1)
@@ -81,7 +81,7 @@ def tokenizer_rows(corpora, contenders, ready, times, reference_ids, tf457, rust
             row = dict(table="C", corpus=label, strings=n, contender=c.name)
             info = ready.get(c.name, {})
             if c.name not in point_times:
-                row["error"] = str(info.get("error", "not timed"))[:160]
+                row["error"] = one_line(info.get("error", "not timed"))
                 rows.append(row)
                 continue
             row["strings/s"] = round(n / statistics.median(point_times[c.name]), 1)
@@ -100,3 +100,8 @@ def exact_share(rows, reference):
     if not reference:
         return 0.0
     return round(sum(list(a) == list(b) for a, b in zip(rows, reference)) / len(reference), 4)
+
+
+def one_line(text, n=200):
+    """`text` fit for a Markdown cell: one line, no pipes, at most n characters."""
+    return " ".join(str(text).split()).replace("|", "/")[:n]

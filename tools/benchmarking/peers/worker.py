@@ -34,6 +34,13 @@ def probe(hidden, mask):
 MAIN_VENV = ("keras_bert", "transformers5", "twin", "rust")  # kinds whose runners live in main_venv.py
 
 
+def describe(error, n=400):
+    """`Type: message` on one line; a multi-line message (TF's "in user code: ...") keeps its first and last lines."""
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()] or [""]
+    text = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
+    return f"{type(error).__name__}: {text}"[:n]
+
+
 def factory(kind):
     """The module whose `make(kind, spec)` builds this kind's runner: main_venv or peer_envs."""
     if kind.startswith(MAIN_VENV):
@@ -82,7 +89,7 @@ def main(kind, spec_path, make=None):
             ready["points"].append(entry)
             calls.append(lambda runner=runner, point=point: runner(point))
     except Exception as error:  # noqa: BLE001 (reported in the contender's rows instead of failing the run)
-        ready = {"error": f"{type(error).__name__}: {error}"[:400]}
+        ready = {"error": describe(error)}
     print(json.dumps(ready), flush=True)
     if "error" in ready:
         return
