@@ -7,7 +7,9 @@ a user of that library serves a model:
     tf457-{fp32,bf16}      transformers 4.57 TFBertModel (tf-keras, TF_USE_LEGACY_KERAS=1) through a
                            tf.function with an input_signature; bf16 = tf_keras mixed_bfloat16 policy
     kerashub-{fp32,bf16}   keras_hub.models.BertBackbone.from_preset(dir) (its Hugging Face converter),
-                           through a tf.function; bf16 = dtype="bfloat16"
+                           through a tf.function; bf16 = dtype="bfloat16". Its encoder uses the tanh
+                           approximation of GELU (keras_hub gelu_approximate), so its fp32 output
+                           differs from the twin's by ~5e-4, not ~1e-6: the model, not the weights
     ort-{fp32,optimized,int8}  onnxruntime InferenceSession on the exported model (onnx_export.py):
                            plain, after onnxruntime.transformers.optimizer, and that quantized with
                            quantize_dynamic (QInt8); intra_op_num_threads=2, inter_op_num_threads=1

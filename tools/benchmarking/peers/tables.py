@@ -8,8 +8,8 @@
 "vs best peer" = median over repeats of the paired ratio to the fastest padded peer of the same
 group (contenders.py says who is a peer), so 1.25 means 25% more real tokens/s than that peer.
 "max |diff|" = largest |difference| of last_hidden_state[:2, :8, :8] (real positions) from the
-fp32 twin's on the first batch of the point: ~1e-6 for fp32, ~1e-2 for bf16 or int8; a peer
-that loaded the wrong weights shows ~1.
+fp32 twin's on the first batch of the point: ~1e-6 for fp32 (keras-hub ~5e-4: tanh GELU), ~1e-2
+to 5e-2 for bf16 or int8; a peer that loaded the wrong weights shows ~1.
 """
 
 from __future__ import annotations
