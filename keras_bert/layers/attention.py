@@ -205,8 +205,13 @@ class TFBertSelfOutput(ConfigLayer):
         self.built = True
 
     def call(self, hidden_states, input_tensor, training=False):
-        x = self.dropout(dense_tokens(self.dense, hidden_states), training=training)
-        return self.LayerNorm(x + input_tensor)
+        """hidden_states (B, T, I), input_tensor (B, T, H) -> (B, T, H). The residual is added to the
+        2-D matmul output (B*T, H) directly, so oneDNN fuses the bias and residual adds into the
+        matmul (as on the packed path); a reshape in between would block that."""
+        shape = ops.shape(input_tensor)
+        rows = self.dense(ops.reshape(hidden_states, (-1, getattr(self.config, self.input_size_field))))  # (B*T, H)
+        rows = self.dropout(rows, training=training) + ops.reshape(input_tensor, (-1, self.config.hidden_size))
+        return ops.reshape(self.LayerNorm(rows), shape)  # (B, T, H)
 
     def call_packed(self, rows, input_rows):
         """Inference on packed rows: rows (P, I), input_rows (P, H) -> (P, H)."""

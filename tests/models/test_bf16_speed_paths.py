@@ -70,6 +70,28 @@ def test_bf16_scores_stay_bf16_in_the_tensorflow_graph(tiny_bf16):
     assert {op.get_attr("T") for op in softmax} == {tf.bfloat16}
 
 
+@pytest.mark.parametrize("unpadded", [False, True], ids=["padded", "unpadded"])
+def test_bf16_embedding_tables_are_not_cast_whole(tiny_bf16, unpadded):
+    """`layers.embeddings.lookup`: the traced graph casts gathered rows, never a whole table
+    (Keras' autocast of `Embedding` would cast the (V, H) word table on every call), and the
+    embeddings equal Keras' own `Embedding` call."""
+    ids, mask = _batch()
+    fn = keras_bert.predict_fn(tiny_bf16, outputs=["last_hidden_state"], unpadded=unpadded)
+    fn(ids, mask)
+    (function,) = fn._functions.values()
+    layer = tiny_bf16.bert.embeddings
+    tables = {tuple(e.embeddings.shape) for e in (layer.word_embeddings, layer.token_type_embeddings)}
+    tables.add(tuple(layer.position_embeddings.embeddings.shape))  # (V, H), (2, H), (P_max, H)
+    casts = [op for op in function.get_concrete_function().graph.get_operations() if op.type == "Cast"]
+    whole = [op.name for op in casts if tuple(op.inputs[0].shape) in tables]
+    assert not whole, f"whole embedding tables cast: {whole}"
+
+    ours = layer(input_ids=ids, token_type_ids=np.zeros_like(ids))
+    x = layer.word_embeddings(ids) + layer.token_type_embeddings(np.zeros_like(ids))
+    x = x + layer.position_embeddings(np.arange(T)[None])
+    np.testing.assert_array_equal(np.asarray(ours, "float32"), np.asarray(layer.LayerNorm(x), "float32"))
+
+
 def test_bf16_core_equals_float32_softmax(tiny_bf16, monkeypatch):
     """bfloat16 scores -> softmax (oneDNN accumulates in float32) equals the float32-cast core:
     with a power-of-two scale the same bfloat16 scores reach a softmax that rounds its float32
