@@ -3,14 +3,15 @@
 `TFBertTokenizer` holds the options (do_lower_case, never_split, special tokens ...); this mixin
 builds the lookup tables and the tensorflow-text WordPiece from its vocabulary and turns a
 (B,) batch of strings into (B, (T)) word piece ids exactly as `BertTokenizer` does, from core
-TensorFlow and tensorflow-text ops only (see `tf_graph` and `unicode_tables`). `tf_offsets`
-reuses its patterns and `wordpiece_ids`.
+TensorFlow and tensorflow-text ops only (see `tf_graph` and `unicode_tables`). `routed_ids` sends
+the strings, then the words, that tensorflow-text's FastBertTokenizer provably tokenizes the same
+way to that one op instead (`tf_fast_path`). `tf_offsets` reuses its patterns and `wordpiece_ids`.
 """
 
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from keras_bert.tokenization import tf_graph, tf_vocab
+from keras_bert.tokenization import tf_fast_path, tf_graph, tf_vocab
 from keras_bert.tokenization import unicode_tables as ut
 
 MAX_CHARS_PER_WORD = 100
@@ -69,6 +70,14 @@ class TokenizerGraph:
             self._strip = bool(self.do_lower_case)
         else:
             self._strip = bool(self.strip_accents)
+        mode = tf_fast_path.fast_mode(
+            self.do_basic_tokenize, self.never_split, self.tokenize_chinese_chars, self.do_lower_case, self._strip
+        )
+        self._fast = None
+        if mode is not None:
+            self._fast = tf_fast_path.FastPath(
+                self._tokens, mode, self.unk_token, self._ids["unk_token"], self._specials
+            )
 
     # -- the graph ------------------------------------------------------
     def tokenize_ids(self, text):
@@ -101,6 +110,23 @@ class TokenizerGraph:
         ids = self.wordpiece_ids(pieces.flat_values)  # (T, (k))
         return pieces.with_flat_values(ids).merge_dims(1, 2)
 
+    def routed_ids(self, text):
+        """tokenize_ids, with the strings (then the words) the fast path can take taken by it."""
+        if self._fast is None:
+            return self.tokenize_ids(text)
+        return self._fast(text, self._routed_word_ids)
+
+    def _routed_word_ids(self, text):
+        """Strings the fast path did not take: their space-separated words routed one by one.
+
+        Each distinct word of the batch is tokenized once (text repeats its words: a batch of 256
+        sentences holds a fraction of its words distinct), then gathered back in place.
+        """
+        words = tf.strings.split(text, sep=" ")  # (B, (W))
+        distinct, index = tf.unique(words.flat_values)  # (U,), (W,)
+        ids = tf.gather(self._fast(distinct, self.tokenize_ids), index)  # (W, (k))
+        return words.with_flat_values(ids).merge_dims(1, 2)
+
     def wordpiece_ids(self, flat, with_offsets=False):
         """(P,) basic tokens -> (P, (k)) word piece ids (and byte offsets within each token).
 
@@ -131,12 +157,12 @@ class TokenizerGraph:
         return ids, begin, end
 
     def _tokenize_sharded(self, text):
-        """tokenize_ids on independent slices of the batch.
+        """routed_ids on independent slices of the batch.
 
         In a graph the slices are independent op chains, so TF's inter-op
         thread pool runs them in parallel (string ops are single-threaded).
         """
         size = tf.shape(text)[0]
         bounds = [size * i // SHARDS for i in range(SHARDS + 1)]
-        parts = [self.tokenize_ids(text[bounds[i] : bounds[i + 1]]) for i in range(SHARDS)]
+        parts = [self.routed_ids(text[bounds[i] : bounds[i + 1]]) for i in range(SHARDS)]
         return tf.concat(parts, axis=0)

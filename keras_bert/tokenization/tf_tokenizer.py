@@ -2,8 +2,9 @@
 
 transformers 4.x's `TFBertTokenizer` API (constructor, `from_pretrained`, `from_tokenizer`,
 `get_config`, the call and its per-call options) over a graph that reproduces `BertTokenizer`
-exactly (`tf_pipeline`, `tf_graph`); inputs are taken as `tf_inputs` says, options checked in `tf_options`,
-the vocabulary read in `tf_vocab`.
+exactly (`tf_pipeline`, `tf_graph`, with `tf_fast_path` for text one tensorflow-text op gets right,
+and `tf_assembly` for the framing and padding); inputs are taken as `tf_inputs` says, options
+checked in `tf_options`, the vocabulary read in `tf_vocab`.
 """
 
 import os
@@ -12,7 +13,7 @@ import shutil
 import keras
 import tensorflow as tf
 
-from keras_bert.tokenization import tf_graph, tf_options, tf_vocab
+from keras_bert.tokenization import tf_assembly, tf_graph, tf_options, tf_vocab
 from keras_bert.tokenization.basic import clean_text
 from keras_bert.tokenization.bert_tokenizer import VOCAB_FILE, BertTokenizer
 from keras_bert.tokenization.tf_inputs import as_text_tensor, batch_inputs
@@ -49,9 +50,11 @@ class TFBertTokenizer(TokenizerGraph, keras.layers.Layer):
         pad_to_multiple_of: round the padded width up to a multiple of this.
         return_token_type_ids, return_attention_mask: include those outputs.
         use_fast_bert_tokenizer: accepted for transformers compatibility and ignored: this
-            layer always runs its own exact normalization and WordPiece (transformers switched
-            between two tensorflow-text tokenizers, neither exact), and always exports to
-            TF Serving.
+            layer is always exact (transformers switched between two tensorflow-text tokenizers,
+            neither exact) and always exports to TF Serving. It runs tensorflow-text's
+            FastBertTokenizer itself on the strings and words where that op provably equals
+            `BertTokenizer` (`tf_fast_path`; uncased, or cased without accent stripping, and no
+            never_split words) and its exact pipeline on the rest.
         vocab_file: the same as a path given as `vocab_list`.
         do_basic_tokenize, never_split, tokenize_chinese_chars, strip_accents, unk_token,
         sep_token, pad_token, cls_token, mask_token: as `BertTokenizer` (`from_tokenizer` and
@@ -188,7 +191,7 @@ class TFBertTokenizer(TokenizerGraph, keras.layers.Layer):
 
     def unpaired_tokenize(self, texts):
         """(B,) strings -> (B, (T)) int64 ragged word piece ids without special tokens (transformers 4.x)."""
-        return self.tokenize_ids(tf.reshape(tf.convert_to_tensor(as_text_tensor(texts, "texts")), [-1]))
+        return self.routed_ids(tf.reshape(tf.convert_to_tensor(as_text_tensor(texts, "texts")), [-1]))
 
     def __call__(self, text=None, text_pair=None, **kwargs):
         if text is None:
@@ -226,36 +229,26 @@ class TFBertTokenizer(TokenizerGraph, keras.layers.Layer):
         ids_a = self._tokenize_sharded(text)
         ids_b = None if text_pair is None else self._tokenize_sharded(text_pair)
         max_length = opts["max_length"]
+        keep_a = ids_a.row_lengths()
+        keep_b = None if ids_b is None else ids_b.row_lengths()
         if opts["strategy"] and max_length is not None:
-            len_a = ids_a.row_lengths()
-            len_b = ids_b.row_lengths() if ids_b is not None else None
-            keep_a, keep_b = tf_graph.truncate_lengths(len_a, len_b, max_length, opts["strategy"])
-            ids_a = _head(ids_a, keep_a)
-            if ids_b is not None:
-                ids_b = _head(ids_b, keep_b)
-        batch = tf.shape(text, out_type=tf.int64)[0]
-        cls = tf.fill([batch, 1], tf.constant(self._ids["cls_token"], tf.int64))
-        sep = tf.fill([batch, 1], tf.constant(self._ids["sep_token"], tf.int64))
-        parts = [cls, ids_a, sep]
-        types = [tf.zeros_like(cls), tf.zeros_like(ids_a), tf.zeros_like(sep)]
-        if ids_b is not None:
-            parts += [ids_b, sep]
-            types += [tf.ones_like(ids_b), tf.ones_like(sep)]
-        ids = tf.concat(parts, axis=1)
-        lengths = ids.row_lengths()
+            keep_a, keep_b = tf_graph.truncate_lengths(keep_a, keep_b, max_length, opts["strategy"])
+        lengths = keep_a + 2 if ids_b is None else keep_a + keep_b + 3
         width = tf.reduce_max(tf.concat([lengths, [0]], 0))
         if opts["padding"] == "max_length":
             width = tf.maximum(width, max_length)
         if opts["pad_to_multiple_of"]:
             m = opts["pad_to_multiple_of"]
             width = (width + m - 1) // m * m
-        shape = tf.stack([batch, width])
+        ids, types, mask = tf_assembly.frame(
+            ids_a, ids_b, keep_a, keep_b, width, self._ids["cls_token"], self._ids["sep_token"], self._ids["pad_token"]
+        )
         dtype = tf.as_dtype(self.output_dtype)
-        out = {"input_ids": tf.cast(ids.to_tensor(self._ids["pad_token"], shape=shape), dtype)}
+        out = {"input_ids": tf.cast(ids, dtype)}
         if opts["return_attention_mask"]:
-            out["attention_mask"] = tf.cast(tf.sequence_mask(lengths, width), dtype)
+            out["attention_mask"] = tf.cast(mask, dtype)
         if opts["return_token_type_ids"]:
-            out["token_type_ids"] = tf.cast(tf.concat(types, axis=1).to_tensor(0, shape=shape), dtype)
+            out["token_type_ids"] = tf.cast(types, dtype)
         return out
 
     def compute_output_spec(self, text, text_pair=None, return_token_type_ids=None, return_attention_mask=None, **_):
@@ -308,9 +301,3 @@ class TFBertTokenizer(TokenizerGraph, keras.layers.Layer):
             return  # built from the config's vocab_list already
         # The asset directory is temporary; keep a private copy.
         self._set_vocabulary(tokens, tf_vocab.write_tokens(tokens))
-
-
-def _head(ragged, keep):
-    """First `keep[i]` items of each row of a ragged (B, (N)) tensor."""
-    mask = tf.ragged.range(ragged.row_lengths()) < keep[:, None]
-    return tf.ragged.boolean_mask(ragged, mask)
