@@ -15,6 +15,11 @@ from keras_bert.quantization.scope import active_kernel
 
 @keras.saving.register_keras_serializable(package="keras_bert")
 class BertDense(keras.layers.Dense):
+    def quantize(self, mode=None, type_check=True, config=None):
+        """Keras' own `model.quantize(...)` applies as to Dense (Keras refuses Dense subclasses by
+        default; this one adds no state)."""
+        return super().quantize(mode, type_check=False, config=config)
+
     def call(self, inputs, training=None):
         quantized = active_kernel(self)  # a keras_bert.quantization.weights.QuantizedDense, or None
         if quantized is None:

@@ -49,6 +49,11 @@ class Int8Weights(tf.Module):
             raise ValueError(f"{type(model).__name__} has no Dense layer that int8 quantization applies to")
         self.dense = []
         for i, (layer, granularity) in enumerate(chosen):
+            if getattr(layer, "quantization_mode", None) is not None:
+                raise ValueError(
+                    f"{layer.path} was quantized by Keras (model.quantize({layer.quantization_mode!r})); "
+                    "quantize='int8' needs the fp32 model"
+                )
             kernel = QuantizedKernel.from_kernel(layer.kernel.numpy(), per_channel=granularity.per_channel)
             self.dense.append(QuantizedDense(kernel, granularity.per_row, name=f"dense_{i}"))
         self._index = {id(layer): i for i, (layer, _) in enumerate(chosen)}

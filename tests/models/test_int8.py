@@ -186,6 +186,20 @@ def test_refusals_name_the_value(make_tiny_config):
         keras_bert.predict_fn(model, quantize="int8", jit_compile=True)
 
 
+def test_keras_model_quantize_still_applies(make_tiny_config, make_batch):
+    """Keras' own model.quantize("int8") quantizes BertDense as it does Dense (the subclass adds no
+    state); predict_fn(quantize="int8") then refuses, naming the layer."""
+    model = _tiny_classifier(make_tiny_config)
+    batch = make_batch(batch=2, length=8)
+    ref = model(batch, training=False).logits.numpy()
+    model.quantize("int8")
+    assert model.bert.encoder.layer[0].intermediate.dense.quantization_mode == "int8"
+    got = model(batch, training=False).logits.numpy()
+    assert 1e-6 < np.abs(got - ref).max() < 0.05 * np.abs(ref).max()
+    with pytest.raises(ValueError, match=r"encoder/layer_0/\S+ was quantized by Keras \(model.quantize\('int8'\)\)"):
+        keras_bert.predict_fn(model, quantize="int8")
+
+
 def test_jax_backend_refuses_int8(make_tiny_config):
     code = textwrap.dedent(
         """

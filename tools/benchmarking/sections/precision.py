@@ -1,4 +1,8 @@
-"""(c') bf16 (mixed_bfloat16) and int8 (model.quantize) inference: speed and agreement with fp32.
+"""(c') bf16 (mixed_bfloat16) and int8 inference: speed and agreement with fp32.
+
+int8 rows: `predict_fn(model, quantize="int8")` (TF's oneDNN int8 kernels on the fp32 model's
+weights, quantized once; keras_bert.quantization), and Keras' own `model.quantize("int8")` for
+comparison (generic int8 matmul, labelled as such).
 
 Agreement is measured where users feel it: cosine of MiniLM sentence embeddings (masked mean
 pooling, as sentence-transformers does) and argmax agreement of a classifier (a fine-tuned one
@@ -36,21 +40,33 @@ def tokenize(path, texts, length=128):
     return {k: np.asarray(enc[k], "int32") for k in ("input_ids", "attention_mask", "token_type_ids")}
 
 
+INT8 = "int8 (predict_fn quantize='int8')"
+
+
 def variants(builder):
-    """fp32, mixed_bfloat16 and int8 instances of one model (same weights)."""
+    """{name: (model, quantize)}: fp32, mixed_bfloat16 and the two int8 paths (same weights). The
+    fp32 model serves INT8 too: predict_fn quantizes its kernels and leaves it unchanged."""
     import keras
 
-    out = {"fp32": builder()}
+    fp32 = builder()
+    out = {"fp32": (fp32, None)}
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy("mixed_bfloat16")
     try:
-        out["bf16 (mixed_bfloat16)"] = builder()
+        out["bf16 (mixed_bfloat16)"] = (builder(), None)
     finally:
         keras.config.set_dtype_policy(previous)
+    out[INT8] = (fp32, "int8")
     q = builder()
     q.quantize("int8")
-    out["int8 (model.quantize)"] = q
+    out["int8 (Keras model.quantize)"] = (q, None)
     return out
+
+
+def predict_fns(models, outputs):
+    import keras_bert
+
+    return {k: keras_bert.predict_fn(m, outputs=outputs, quantize=q) for k, (m, q) in models.items()}
 
 
 def _chunks(enc, n):
@@ -70,7 +86,7 @@ def run(context):
     texts = sentences(32 if context.quick else 256)
     enc = tokenize(path, texts)
     models = variants(lambda: keras_bert.TFBertModel.from_pretrained(path))
-    fns = {k: keras_bert.predict_fn(m, outputs=["last_hidden_state"]) for k, m in models.items()}
+    fns = predict_fns(models, ["last_hidden_state"])
     emb = {}
     for k, fn in fns.items():
         pooled = []
@@ -87,7 +103,7 @@ def run(context):
             vfns = fns
         else:
             vmodels = variants(lambda p=ckpts[model_name]: keras_bert.TFBertModel.from_pretrained(p))
-            vfns = {k: keras_bert.predict_fn(m, outputs=["last_hidden_state"]) for k, m in vmodels.items()}
+            vfns = predict_fns(vmodels, ["last_hidden_state"])
         impls = {k: (lambda i, m, fn=fn: fn(i, m)["last_hidden_state"].numpy()) for k, fn in vfns.items()}
         times = timing.interleaved(impls, lambda b=b, t=t: random_batch(b, t, 30000), 2 if context.quick else 3)
         speeds[model_name] = {
@@ -120,8 +136,7 @@ def run(context):
         return keras_bert.TFBertForSequenceClassification.from_pretrained(cls_path, num_labels=3)
 
     preds = {}
-    for k, m in variants(build_cls).items():
-        fn = keras_bert.predict_fn(m, outputs=["logits"])
+    for k, fn in predict_fns(variants(build_cls), ["logits"]).items():
         logits = [np.asarray(tf.cast(fn(ids, mask)["logits"], tf.float32)) for _, ids, mask in _chunks(enc, len(texts))]
         preds[k] = np.concatenate(logits).argmax(-1)
     for row in rows:
