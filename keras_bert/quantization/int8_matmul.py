@@ -89,9 +89,9 @@ def int8_matmul(x, values, scale, column_sums, integer_column_sums, bias=None, p
     kernel_scale = 1.0 if per_channel else scale  # the kernel applies a scalar weight scale only
     if per_row:
         s, zero = row_scales(tf, x)  # (M,), a scalar
-        q = tf.raw_ops.QuantizeV2(
-            input=x, min_range=-zero * s, max_range=(255.0 - zero) * s, T=tf.quint8, mode="MIN_COMBINED", axis=0
-        )  # q = round(x / s + zero)
+        # q = round(x / s + zero), in [0, 255] by construction. Four elementwise ops measured faster
+        # than QuantizeV2 with per-row (axis=0) ranges, which has no oneDNN kernel.
+        q = tf.raw_ops.Bitcast(input=tf.cast(tf.round(x * (1.0 / s)[:, None] + zero), tf.uint8), type=tf.quint8)
         kernel_bias = (-kernel_scale * zero) * integer_column_sums  # (N,): the zero point's share
         src_range = 255.0  # SCALED mode: source scale max(|min_a|, |max_a|) / 255 = 1, q as integers
     else:
@@ -102,7 +102,7 @@ def int8_matmul(x, values, scale, column_sums, integer_column_sums, bias=None, p
         kernel_bias = tf.zeros_like(column_sums) if per_channel else q.output_min * column_sums
         src_range = q.output_max - q.output_min  # SCALED mode: source scale (hi - lo) / 255
     y = tf.raw_ops.QuantizedMatMulWithBiasAndDequantize(
-        a=q.output,
+        a=q if per_row else q.output,
         b=weights,
         bias=kernel_bias,
         min_a=0.0,
