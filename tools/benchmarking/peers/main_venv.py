@@ -6,7 +6,10 @@ and `runner.version` names what ran. keras_bert is imported only here (never in 
 
     keras_bert-{fp32,bf16,int8}[-unpadded]   keras_bert.predict_fn(model, outputs=["last_hidden_state"],
                                              unpadded=..., quantize="int8" for int8); bf16 = the model
-                                             built under keras.config.set_dtype_policy("mixed_bfloat16")
+                                             built under keras.config.set_dtype_policy("bfloat16"): weights
+                                             stored in bfloat16, as the torch peers' .to(torch.bfloat16)
+                                             and keras-hub's dtype="bfloat16" (mixed_bfloat16 keeps fp32
+                                             weights and casts them to bfloat16 on every call)
     twin-{fp32,bf16}                         keras_bert.torch.BertModel, SDPA; bf16 = .to(torch.bfloat16)
     transformers5-{fp32,bf16}                transformers.BertModel, attn_implementation="sdpa"
     keras_bert-tokenizer                     TFBertTokenizer under tf.function (input_signature [None] strings)
@@ -58,7 +61,7 @@ def _keras_bert(kind, path):
     unpadded = kind.endswith("-unpadded")
     previous = keras.config.dtype_policy()
     if precision == "bf16":
-        keras.config.set_dtype_policy("mixed_bfloat16")
+        keras.config.set_dtype_policy("bfloat16")  # bfloat16 weights, like the peers (module docstring)
     try:
         model = keras_bert.TFBertModel.from_pretrained(path)
     finally:
