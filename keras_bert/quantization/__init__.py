@@ -3,10 +3,21 @@
 it run the encoder's Dense projections as int8 matmuls on kernels quantized once, when built.
 
 - `int8_matmul.py`: the one quantized matmul (and its NumPy reference);
-- `scope.py`: which layers, and the scope `BertDense` reads while tracing (no TensorFlow import);
+- `selection.py`: which layers, per row / per column choices (measured);
+- `scope.py`: the scope `BertDense` reads while tracing (imports neither TensorFlow nor the layers);
 - `weights.py`: `Int8Weights`, the quantized kernels as TensorFlow variables.
 """
 
-from keras_bert.quantization.scope import MODES, active_kernel, check_quantize, int8_scope, int8_weights
+from keras_bert.quantization.scope import MODES, active_kernel, check_quantize, int8_scope
+
+
+def int8_weights(model):
+    """Quantizes `model`'s quantizable Dense kernels once (the model is not modified): an
+    `Int8Weights` (keras_bert/quantization/weights.py) to pass to `int8_scope`."""
+    check_quantize("int8")
+    from keras_bert.quantization.weights import Int8Weights
+
+    return Int8Weights(model)
+
 
 __all__ = ["MODES", "active_kernel", "check_quantize", "int8_scope", "int8_weights"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from keras_bert.quantization.int8_matmul import QuantizedKernel
-from keras_bert.quantization.scope import quantizable_layers
+from keras_bert.quantization.selection import quantizable_layers
 
 
 class QuantizedDense(tf.Module):

@@ -16,7 +16,7 @@ import tensorflow as tf
 import keras_bert
 from keras_bert.quantization import int8_scope, int8_weights
 from keras_bert.quantization.int8_matmul import QuantizedKernel, int8_matmul, reference_int8_matmul
-from keras_bert.quantization.scope import quantizable_layers
+from keras_bert.quantization.selection import quantizable_layers
 
 GRANULARITIES = [(False, False), (False, True), (True, False), (True, True)]  # (per_row, per_channel)
 
