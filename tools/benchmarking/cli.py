@@ -14,7 +14,8 @@ Sections:
              (vs transformers BertModel SDPA when installed), BERT-base and MiniLM shapes
   retrace    traces after warm-up across 20 calls of mixed batch sizes and lengths
   training   sequence-classification step time, Keras train_step vs twin + AdamW
-  precision  bf16 (mixed_bfloat16) and int8 (model.quantize) speed and agreement vs fp32
+  precision  bf16 (mixed_bfloat16) and int8 (predict_fn(quantize="int8"), and Keras' model.quantize) speed and
+             agreement vs fp32 (argmax agreement: pass --classifier/--sentences for a trained head)
   input_checks  cost of the in-graph input validation (check_inputs on vs off), BERT-base 8x128
   tokenizer  TFBertTokenizer vs BertTokenizerFast vs BertTokenizer, strings/s
   serving    exported SavedModel latency, strings in vs token ids in
