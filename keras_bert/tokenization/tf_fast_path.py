@@ -83,16 +83,34 @@ class FastPath(tf.Module):
     def __call__(self, text, exact):
         """(N,) strings -> (N, (T)) int64 word piece ids; `exact` maps (M,) strings to (M, (T)) ids."""
         eligible = self.eligible(text)
+        # Common case first: every string eligible, no [UNK]: the op's ids as they are.
+        return tf.cond(
+            tf.reduce_all(eligible),
+            lambda: self._all_eligible(text, exact),
+            lambda: self._split(text, eligible, exact),
+        )
+
+    def _all_eligible(self, text, exact):
+        ids = self.tokenizer.tokenize(text)  # (N, (T))
+        unknown = tf.reduce_any(tf.equal(ids, self.unk_id), axis=1)  # (N,)
+        every = tf.range(tf.size(text, out_type=tf.int64))
+        return tf.cond(tf.reduce_any(unknown), lambda: self._merge(text, every, ids, unknown, exact), lambda: ids)
+
+    def _split(self, text, eligible, exact):
         fast_idx = tf.where(eligible)[:, 0]  # (F,)
         fast_ids = self.tokenizer.tokenize(tf.gather(text, fast_idx))  # (F, (T))
         unknown = tf.reduce_any(tf.equal(fast_ids, self.unk_id), axis=1)  # (F,)
+        return self._merge(text, fast_idx, fast_ids, unknown, exact)
+
+    def _merge(self, text, fast_idx, fast_ids, unknown, exact):
+        """The op's rows at `fast_idx` but those with an [UNK], the exact tokenizer's for the rest, in order."""
         kept = ~unknown
+        fast_idx = tf.boolean_mask(fast_idx, kept)
         fast_ids = tf.ragged.boolean_mask(fast_ids, kept)
-        redo = tf.boolean_mask(fast_idx, unknown)
-        eligible = tf.tensor_scatter_nd_update(eligible, redo[:, None], tf.zeros_like(redo, tf.bool))
-        exact_idx = tf.where(~eligible)[:, 0]  # (E,)
+        taken = tf.scatter_nd(fast_idx[:, None], tf.ones_like(fast_idx, tf.bool), tf.shape(text, out_type=tf.int64))
+        exact_idx = tf.where(~taken)[:, 0]  # (E,)
         exact_ids = _unless_empty(exact, tf.gather(text, exact_idx))  # (E, (T))
-        order = tf.concat([tf.boolean_mask(fast_idx, kept), exact_idx], 0)  # (N,) input row of each result row
+        order = tf.concat([fast_idx, exact_idx], 0)  # (N,) input row of each result row
         ids = tf.concat([fast_ids, exact_ids], axis=0)
         return tf.gather(ids, tf.math.invert_permutation(order))
 

@@ -118,6 +118,20 @@ def test_mixed_batch_keeps_order_and_redoes_unknowns(layer, reference):
     np.testing.assert_array_equal(exact(texts)["input_ids"].numpy(), layer(texts)["input_ids"].numpy())
 
 
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["the city", "é" * 60, "x" * 101, "one"],  # every row eligible, two sent back for an [UNK]
+        ["é" * 60],
+        ["zzqxj", "the"],  # a genuine [UNK]
+        ["the", "straße"],  # one row word by word
+        ["", " "],
+    ],
+)
+def test_each_route_of_a_batch(layer, reference, texts):
+    assert_equal_to_reference(layer, reference, texts)
+
+
 def test_invalid_utf8_row_among_fast_rows(layer, reference):
     texts = [b"the city", b"caf\xc3 \xff the", b"one two"]
     got = layer(tf.constant(texts))["input_ids"].numpy()
