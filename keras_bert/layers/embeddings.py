@@ -16,9 +16,12 @@ def lookup(embedding, ids):
     """`embedding(ids)` with the rows gathered from the table first and cast afterwards (same values:
     a cast is elementwise). Runs where no autocast scope is open (`ConfigLayer`s clear it; the
     packed path calls it outside any layer call), so the table is read in its variable dtype.
-    Quantized tables keep Keras' own call."""
+    Quantized tables keep Keras' own call. Other integer ids (uint8, int16, ...) are cast to int32
+    first, as Keras' Embedding does (a gather takes int32/int64 indices only)."""
     if embedding.quantization_mode is not None:
         return embedding(ids)
+    if keras.backend.standardize_dtype(ids.dtype) not in ("int32", "int64"):
+        ids = ops.cast(ids, "int32")
     return ops.cast(ops.take(embedding.embeddings, ids, axis=0), embedding.compute_dtype)
 
 
