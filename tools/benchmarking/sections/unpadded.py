@@ -24,6 +24,7 @@ import statistics
 import numpy as np
 
 from .. import timing
+from ..peers.batches import pad  # one right-padding helper for both sections
 from ..workload import BERT_BASE, minilm_dir
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples", "data")
@@ -41,17 +42,6 @@ def example_sentences():
     with open(os.path.join(ROOT, "pretrain_corpus.txt"), encoding="utf-8") as f:
         texts += [line.strip() for line in f if line.strip()]
     return texts
-
-
-def pad(rows, length=None):
-    """Lists of ids -> (input_ids, attention_mask) int32, right padded to `length` or the longest."""
-    length = length or max(len(r) for r in rows)
-    ids = np.zeros((len(rows), length), "int32")
-    mask = np.zeros((len(rows), length), "int32")
-    for i, r in enumerate(rows):
-        ids[i, : len(r)] = r
-        mask[i, : len(r)] = 1
-    return ids, mask
 
 
 def example_batches(batch, count, seed=0):
