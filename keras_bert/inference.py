@@ -35,9 +35,15 @@ projections (and the MLM transform) as int8 matmuls on TensorFlow's oneDNN int8 
 (`keras_bert.quantization`): the kernels are quantized once, here, and held by the function; the
 model stays fp32 and unchanged. Activations are quantized per call over the whole batch (as ONNX
 Runtime's dynamic quantization), so a row's int8 result depends slightly on its batch companions.
+The int8 kernels are constants of the traced graphs, so oneDNN lays each out once.
+
+On TensorFlow (without jit_compile) the traced graphs run each LayerNorm as oneDNN's one-op
+LayerNorm (`keras_bert.layers.layer_norm`): ~1e-6 from Keras' float32 LayerNorm, 2-3x faster.
 """
 
 from __future__ import annotations
+
+import contextlib
 
 import numpy as np
 import tensorflow as tf
@@ -123,8 +129,8 @@ class PredictFunction:
         if not model.built:
             model.build()  # variables exist before tracing, so the first call traces once
         self.model = model
-        # Quantized once, now; the traced functions capture these variables (the model is untouched).
-        self.int8_weights = int8_weights(model) if self.quantize == "int8" else None
+        # Quantized once, now; the traced graphs hold them as constants (the model is untouched).
+        self.int8_weights = int8_weights(model, constant=True) if self.quantize == "int8" else None
         self.outputs = tuple(outputs) if outputs is not None else None
         self.jit_compile = jit_compile
         self.pad_to_multiple_of = pad_to_multiple_of
@@ -169,9 +175,13 @@ class PredictFunction:
                 kwargs["encoder_hidden_states"], kwargs["encoder_attention_mask"] = extra
             if self.is_decoder:
                 kwargs["use_cache"] = self.use_cache
+            from keras_bert.layers.layer_norm import fused_layer_norm
             from keras_bert.quantization import int8_scope
 
-            with int8_scope(self.int8_weights):  # None: every Dense runs fp32
+            # int8_weights None: every Dense runs fp32. LayerNorms run oneDNN's one-op LayerNorm,
+            # which XLA cannot compile (jit_compile keeps Keras' LayerNorm).
+            fused = fused_layer_norm() if not self.jit_compile else contextlib.nullcontext()
+            with int8_scope(self.int8_weights), fused:
                 if self.unpadded:
                     from keras_bert.unpadded import unpadded_outputs
 

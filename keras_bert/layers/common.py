@@ -53,7 +53,11 @@ class ConfigLayer(keras.layers.Layer):
         )
 
     def make_layer_norm(self, name="LayerNorm"):
-        return self.sub(keras.layers.LayerNormalization, epsilon=self.config.layer_norm_eps, name=name)
+        """A LayerNormalization; `BertLayerNorm` runs oneDNN's fused LayerNorm inside
+        `keras_bert.layers.layer_norm.fused_layer_norm` (predict_fn)."""
+        from keras_bert.layers.layer_norm import BertLayerNorm
+
+        return self.sub(BertLayerNorm, epsilon=self.config.layer_norm_eps, name=name)
 
 
 def replace_weight(layer, attr: str, value: np.ndarray):

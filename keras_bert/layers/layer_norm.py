@@ -1,0 +1,100 @@
+"""`BertLayerNorm`: Keras' LayerNormalization, plus TensorFlow's one-op oneDNN LayerNorm inside
+`fused_layer_norm()`.
+
+Keras' TensorFlow backend computes LayerNorm as ~10 elementwise passes (mean, centred square, mean,
+rsqrt, scale, shift, casts); TensorFlow's graph rewrites never turn it into oneDNN's fused
+LayerNorm. The oneDNN kernel (`_MklLayerNorm`, in TensorFlow's x86 and aarch64 builds) does one
+pass over the rows and accumulates in float32 for bfloat16 inputs. Measured side by side on a
+2-core Xeon: 1024x768 float32 1.0 vs 2.0 ms, bfloat16 0.8 vs 2.4 ms; max |error| against a
+float64 LayerNorm 1.5e-6 (float32, as Keras') and 0.03 (bfloat16, Keras' bfloat16 path: 0.07-0.1).
+
+The fused op has no gradient and is not part of TensorFlow Serving's op set, so it runs only where
+nothing differentiates or exports the graph: `predict_fn` traces the model inside
+`fused_layer_norm()`. Outside the scope, eagerly, on other backends, or where the op is missing
+(checked once, by running it), `call` is Keras'. The layer's weights, names and config are
+LayerNormalization's.
+"""
+
+import contextlib
+import functools
+import threading
+
+import keras
+
+from keras_bert.backend import is_tensorflow
+
+_active = threading.local()
+
+
+@contextlib.contextmanager
+def fused_layer_norm():
+    """Inside, while tracing a tf.function, `BertLayerNorm` layers run TensorFlow's oneDNN LayerNorm."""
+    depth = getattr(_active, "depth", 0)
+    _active.depth = depth + 1
+    try:
+        yield
+    finally:
+        _active.depth = depth
+
+
+def onednn_layer_norm(x, gamma, beta, epsilon):
+    """LayerNorm over the last axis of `x` (float32 or bfloat16) in one oneDNN op: only while
+    building a graph (the op has no eager Python binding)."""
+    import tensorflow as tf
+
+    graph = tf.compat.v1.get_default_graph()
+    dtype = tf.compat.v1.AttrValue(type=x.dtype.as_datatype_enum)
+    op = graph.create_op(
+        "_MklLayerNorm",
+        [x, tf.cast(gamma, x.dtype), tf.cast(beta, x.dtype)],
+        [x.dtype],
+        name="onednn_layer_norm",
+        attrs={"T": dtype, "epsilon": tf.compat.v1.AttrValue(f=float(epsilon))},
+    )
+    out = op.outputs[0]
+    out.set_shape(x.shape)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def onednn_layer_norm_available() -> bool:
+    """Whether this TensorFlow has the oneDNN LayerNorm kernel and it computes a LayerNorm (run once)."""
+    try:
+        import numpy as np
+        import tensorflow as tf
+
+        with tf.init_scope():  # eager, even when asked while tracing
+            x = tf.constant([[1.0, 2.0, 4.0, 7.0]])
+            fn = tf.function(lambda t: onednn_layer_norm(t, tf.ones([4]), tf.zeros([4]), 1e-12))
+            got = fn(x).numpy()
+        want = (x.numpy() - 3.5) / np.sqrt(5.25)
+        return bool(np.allclose(got, want, atol=1e-5))
+    except Exception:  # op or kernel missing in this build: Keras' LayerNorm
+        return False
+
+
+@keras.saving.register_keras_serializable(package="keras_bert")
+class BertLayerNorm(keras.layers.LayerNormalization):
+    def _fused(self, inputs) -> bool:
+        if not getattr(_active, "depth", 0) or not is_tensorflow():
+            return False
+        import tensorflow as tf
+
+        last = len(inputs.shape) - 1
+        return (
+            not tf.executing_eagerly()
+            and list(self.axis) in ([-1], [last])
+            and self.gamma is not None
+            and self.beta is not None
+            and not self.rms_scaling
+            and self.compute_dtype in ("float32", "bfloat16")
+            and onednn_layer_norm_available()
+        )
+
+    def call(self, inputs):
+        if not self._fused(inputs):
+            return super().call(inputs)
+        from keras import ops
+
+        x = ops.cast(inputs, self.compute_dtype)
+        return onednn_layer_norm(x, self.gamma, self.beta, self.epsilon)
