@@ -39,6 +39,10 @@ The int8 kernels are constants of the traced graphs, so oneDNN lays each out onc
 
 On TensorFlow (without jit_compile) the traced graphs run each LayerNorm as oneDNN's one-op
 LayerNorm (`keras_bert.layers.layer_norm`): ~1e-6 from Keras' float32 LayerNorm, 2-3x faster.
+
+`freeze=True` runs each traced graph frozen (`FrozenFunction`): the weights become graph constants,
+a snapshot taken at the first call, so oneDNN reorders each weight once instead of on every call
+(AMX bfloat16 wants blocked weights: ~1.5x for BERT-base here).
 """
 
 from __future__ import annotations
@@ -105,10 +109,26 @@ def _shape(x) -> tuple:
 class PredictFunction:
     """Callable returned by `predict_fn`; see the module docstring."""
 
-    def __init__(self, model, outputs=None, jit_compile=False, pad_to_multiple_of=None, unpadded=False, quantize=None):
+    def __init__(
+        self,
+        model,
+        outputs=None,
+        jit_compile=False,
+        pad_to_multiple_of=None,
+        unpadded=False,
+        quantize=None,
+        freeze=False,
+    ):
         from keras_bert.quantization import check_quantize, int8_weights
 
         self.quantize = check_quantize(quantize)  # None or "int8"; anything else is refused by value
+        if not isinstance(freeze, bool):
+            raise TypeError(f"freeze must be True or False, got {freeze!r}")
+        if freeze and jit_compile:
+            raise ValueError(
+                "freeze=True runs a frozen TensorFlow graph, which is not XLA-compiled; use jit_compile=False"
+            )
+        self.freeze = freeze
         if self.quantize and jit_compile:
             raise ValueError(
                 f"quantize={quantize!r} runs TensorFlow's oneDNN int8 kernels, which XLA cannot compile; "
@@ -214,6 +234,8 @@ class PredictFunction:
             return out
 
         fn = tf.function(forward, input_signature=signature, jit_compile=self.jit_compile)
+        if self.freeze:
+            fn = FrozenFunction(fn)
         self._functions[key] = fn
         return fn
 
@@ -336,8 +358,33 @@ class PredictFunction:
         return trimmed
 
 
+class FrozenFunction:
+    """A tf.function run as its frozen graph: the variables it reads become constants of the graph
+    (a snapshot, taken at the first call), so oneDNN keeps the weight layouts it reorders to
+    (blocked, for AMX bfloat16) instead of reordering every weight on every call."""
+
+    def __init__(self, function):
+        self.function = function
+        self._frozen = None
+        self._structure = None
+
+    def experimental_get_tracing_count(self) -> int:
+        return self.function.experimental_get_tracing_count()
+
+    def __call__(self, *args):
+        if self._frozen is None:
+            # TensorFlow's own freezing (what the TFLite converter uses); not in tf's public namespace.
+            from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+            concrete = self.function.get_concrete_function()
+            self._frozen = convert_variables_to_constants_v2(concrete)
+            self._structure = concrete.structured_outputs
+        flat = self._frozen(*tf.nest.flatten(args))
+        return tf.nest.pack_sequence_as(self._structure, flat, expand_composites=True)
+
+
 def predict_fn(
-    model, outputs=None, jit_compile=False, pad_to_multiple_of=None, unpadded=False, quantize=None
+    model, outputs=None, jit_compile=False, pad_to_multiple_of=None, unpadded=False, quantize=None, freeze=False
 ) -> PredictFunction:
     """A compiled inference function for `model` that never retraces for new shapes.
 
@@ -357,6 +404,11 @@ def predict_fn(
         quantize: None (fp32) or "int8": the encoder's Dense projections (and the MLM transform)
             run as int8 matmuls (`keras_bert.quantization`), kernels quantized once, here; the
             model is not modified. TensorFlow backend; not with `jit_compile`.
+        freeze: run the traced graphs frozen, the model's weights as graph constants: a snapshot
+            taken at the first call (later changes to the weights are not seen) and a second copy
+            of them in memory. oneDNN then keeps its reordered weights instead of reordering
+            them on every call: BERT-base bfloat16 ~1.5x at 1x128 and 8x128 here (float32 and
+            int8: 1.0-1.1x). TensorFlow backend; not with `jit_compile`.
     """
     return PredictFunction(
         model,
@@ -365,4 +417,5 @@ def predict_fn(
         pad_to_multiple_of=pad_to_multiple_of,
         unpadded=unpadded,
         quantize=quantize,
+        freeze=freeze,
     )

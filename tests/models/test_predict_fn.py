@@ -44,13 +44,13 @@ def _compare(ours: dict, theirs, atol=1e-4):
         np.testing.assert_allclose(actual, expected, atol=atol, rtol=0, err_msg=name)
 
 
-@pytest.mark.parametrize("pad_to_multiple_of", [None, 8])
+@pytest.mark.parametrize("pad_to_multiple_of, freeze", [(None, False), (8, False), (None, True)])
 @pytest.mark.parametrize("hf_name", sorted(CASES))
-def test_predict_fn_matches_transformers(hf_checkpoint, make_batch, hf_name, pad_to_multiple_of):
+def test_predict_fn_matches_transformers(hf_checkpoint, make_batch, hf_name, pad_to_multiple_of, freeze):
     path, reference = hf_checkpoint(hf_name, **CASES[hf_name])
     model = getattr(keras_bert, "TF" + hf_name).from_pretrained(path)
     batch = _inputs(make_batch, hf_name)
-    fn = keras_bert.predict_fn(model, pad_to_multiple_of=pad_to_multiple_of)  # T=9 pads to 16
+    fn = keras_bert.predict_fn(model, pad_to_multiple_of=pad_to_multiple_of, freeze=freeze)  # T=9 pads to 16
     ours = fn(**batch)
     _compare(ours, _reference(reference, batch))
     assert fn.tracing_count == 1
@@ -90,12 +90,12 @@ def _incremental(fn, ids, steps, **cross):
     return np.concatenate(logits, axis=1)
 
 
-@pytest.mark.parametrize("pad_to_multiple_of", [None, 4])
+@pytest.mark.parametrize("pad_to_multiple_of, freeze", [(None, False), (4, False), (None, True)])
 @pytest.mark.parametrize("cross", [False, True])
-def test_decoder_cache_loop_equals_full_recomputation(hf_checkpoint, cross, pad_to_multiple_of):
+def test_decoder_cache_loop_equals_full_recomputation(hf_checkpoint, cross, pad_to_multiple_of, freeze):
     path, reference = hf_checkpoint("BertLMHeadModel", is_decoder=True, add_cross_attention=cross)
     model = keras_bert.TFBertLMHeadModel.from_pretrained(path)
-    fn = keras_bert.predict_fn(model, pad_to_multiple_of=pad_to_multiple_of)
+    fn = keras_bert.predict_fn(model, pad_to_multiple_of=pad_to_multiple_of, freeze=freeze)
     ids, states, states_mask = _decoder_inputs()
     kw = dict(encoder_hidden_states=states, encoder_attention_mask=states_mask) if cross else {}
 
@@ -174,3 +174,28 @@ def test_out_of_range_ids_are_rejected_under_xla(encoder_fn):
         fn(np.array([[1, 2, 3]], "int32"), token_type_ids=np.array([[0, 2, 0]], "int32"))
     with pytest.raises(ValueError, match=r"input_ids has 513 positions .* max_position_embeddings=512"):
         fn(np.ones((1, 513), "int32"))
+
+
+def test_freeze_is_a_snapshot_of_constants(make_tiny_config, make_batch):
+    config = make_tiny_config()
+    model = keras_bert.TFBertModel(config)
+    model.build()
+    batch = make_batch(B, T)
+    frozen = keras_bert.predict_fn(model, ["last_hidden_state"], freeze=True)
+    before = np.asarray(frozen(**batch)["last_hidden_state"])
+    graph = frozen._functions[(0, False)]._frozen.graph
+    assert not {"ReadVariableOp", "VarHandleOp"} & {op.type for op in graph.get_operations()}
+    for v in model.weights:  # change every weight: the frozen function keeps its snapshot
+        v.assign(v.numpy() + 0.1)
+    np.testing.assert_array_equal(np.asarray(frozen(**batch)["last_hidden_state"]), before)
+    live = np.asarray(keras_bert.predict_fn(model, ["last_hidden_state"])(**batch)["last_hidden_state"])
+    assert np.abs(live - before).max() > 1e-2
+    assert frozen.tracing_count == 1
+
+
+def test_freeze_refusals(make_tiny_config):
+    model = keras_bert.TFBertModel(make_tiny_config())
+    with pytest.raises(ValueError, match="freeze=True .* not XLA-compiled"):
+        keras_bert.predict_fn(model, jit_compile=True, freeze=True)
+    with pytest.raises(TypeError, match="freeze must be True or False, got 'yes'"):
+        keras_bert.predict_fn(model, freeze="yes")
