@@ -40,9 +40,11 @@ The int8 kernels are constants of the traced graphs, so oneDNN lays each out onc
 On TensorFlow (without jit_compile) the traced graphs run each LayerNorm as oneDNN's one-op
 LayerNorm (`keras_bert.layers.layer_norm`): ~1e-6 from Keras' float32 LayerNorm, 2-3x faster.
 
-`freeze=True` runs each traced graph frozen (`FrozenFunction`): the weights become graph constants,
-a snapshot taken at the first call, so oneDNN reorders each weight once instead of on every call
-(AMX bfloat16 wants blocked weights: ~1.5x for BERT-base here).
+`freeze=True` traces the model with its weights as graph constants (a snapshot taken when a call
+structure is first traced, through Keras' StatelessScope), so oneDNN reorders each weight once
+instead of on every call (AMX bfloat16 wants blocked weights: ~1.5x for BERT-base here). The cost:
+the first call takes seconds longer and the graph holds a copy of the weights (BERT-base bfloat16:
+3.4 GB resident after it, 1.1 GB without; float32 twice that).
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ class PredictFunction:
             raise TypeError(f"freeze must be True or False, got {freeze!r}")
         if freeze and jit_compile:
             raise ValueError(
-                "freeze=True runs a frozen TensorFlow graph, which is not XLA-compiled; use jit_compile=False"
+                "freeze=True traces a graph of constants for oneDNN, which XLA does not use; use jit_compile=False"
             )
         self.freeze = freeze
         if self.quantize and jit_compile:
@@ -201,7 +203,8 @@ class PredictFunction:
             # int8_weights None: every Dense runs fp32. LayerNorms run oneDNN's one-op LayerNorm,
             # which XLA cannot compile (jit_compile keeps Keras' LayerNorm).
             fused = fused_layer_norm() if not self.jit_compile else contextlib.nullcontext()
-            with int8_scope(self.int8_weights), fused:
+            frozen = self._frozen_weights() if self.freeze else contextlib.nullcontext()
+            with int8_scope(self.int8_weights), fused, frozen:
                 if self.unpadded:
                     from keras_bert.unpadded import unpadded_outputs
 
@@ -234,10 +237,18 @@ class PredictFunction:
             return out
 
         fn = tf.function(forward, input_signature=signature, jit_compile=self.jit_compile)
-        if self.freeze:
-            fn = FrozenFunction(fn)
         self._functions[key] = fn
         return fn
+
+    def _frozen_weights(self):
+        """A scope in which every model variable reads as a constant of the graph being traced:
+        Keras' StatelessScope mapping each variable to its current value (the snapshot)."""
+        import keras
+
+        variables = list(self.model.variables)
+        with tf.init_scope():  # eager: read the values now, not as graph reads
+            values = [v.numpy() for v in variables]
+        return keras.StatelessScope(state_mapping=[(v, tf.constant(x)) for v, x in zip(variables, values)])
 
     # -- calling ------------------------------------------------------------------------
     def _check_cache(self, past_key_values):
@@ -358,31 +369,6 @@ class PredictFunction:
         return trimmed
 
 
-class FrozenFunction:
-    """A tf.function run as its frozen graph: the variables it reads become constants of the graph
-    (a snapshot, taken at the first call), so oneDNN keeps the weight layouts it reorders to
-    (blocked, for AMX bfloat16) instead of reordering every weight on every call."""
-
-    def __init__(self, function):
-        self.function = function
-        self._frozen = None
-        self._structure = None
-
-    def experimental_get_tracing_count(self) -> int:
-        return self.function.experimental_get_tracing_count()
-
-    def __call__(self, *args):
-        if self._frozen is None:
-            # TensorFlow's own freezing (what the TFLite converter uses); not in tf's public namespace.
-            from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
-
-            concrete = self.function.get_concrete_function()
-            self._frozen = convert_variables_to_constants_v2(concrete)
-            self._structure = concrete.structured_outputs
-        flat = self._frozen(*tf.nest.flatten(args))
-        return tf.nest.pack_sequence_as(self._structure, flat, expand_composites=True)
-
-
 def predict_fn(
     model, outputs=None, jit_compile=False, pad_to_multiple_of=None, unpadded=False, quantize=None, freeze=False
 ) -> PredictFunction:
@@ -404,11 +390,11 @@ def predict_fn(
         quantize: None (fp32) or "int8": the encoder's Dense projections (and the MLM transform)
             run as int8 matmuls (`keras_bert.quantization`), kernels quantized once, here; the
             model is not modified. TensorFlow backend; not with `jit_compile`.
-        freeze: run the traced graphs frozen, the model's weights as graph constants: a snapshot
-            taken at the first call (later changes to the weights are not seen) and a second copy
-            of them in memory. oneDNN then keeps its reordered weights instead of reordering
-            them on every call: BERT-base bfloat16 ~1.5x at 1x128 and 8x128 here (float32 and
-            int8: 1.0-1.1x). TensorFlow backend; not with `jit_compile`.
+        freeze: trace with the model's weights as graph constants: a snapshot taken at the first
+            call (later changes to the weights are not seen); the first call is slower and the
+            graph holds copies of the weights (module docstring). oneDNN then keeps its reordered
+            weights instead of reordering them on every call: BERT-base bfloat16 ~1.5x at 1x128
+            and 8x128 here (float32 and int8: 1.0-1.1x). TensorFlow backend; not with `jit_compile`.
     """
     return PredictFunction(
         model,

@@ -5,8 +5,10 @@
 and `runner.version` names what ran. keras_bert is imported only here (never in peer_envs.py).
 
     keras_bert-{fp32,bf16,int8}[-unpadded]   keras_bert.predict_fn(model, outputs=["last_hidden_state"],
-                                             freeze=True (weights as graph constants, as ONNX Runtime's
-                                             initializers), unpadded=..., quantize="int8" for int8); bf16 = the model
+                                             unpadded=..., quantize="int8" for int8, freeze=True for bf16:
+                                             weights as graph constants, as ONNX Runtime's initializers,
+                                             ~1.5x for AMX bfloat16, 1.0-1.1x for fp32 and int8, at ~5x
+                                             the weights' memory, so fp32 and int8 run without); bf16 = the model
                                              built under keras.config.set_dtype_policy("bfloat16"): weights
                                              stored in bfloat16, as the torch peers' .to(torch.bfloat16)
                                              and keras-hub's dtype="bfloat16" (mixed_bfloat16 keeps fp32
@@ -68,8 +70,9 @@ def _keras_bert(kind, path):
     finally:
         keras.config.set_dtype_policy(previous)
     extra = {"quantize": "int8"} if precision == "int8" else {}
-    fn = keras_bert.predict_fn(model, outputs=["last_hidden_state"], unpadded=unpadded, freeze=True, **extra)
-    version = f"keras {keras.__version__}, predict_fn(freeze=True)"
+    freeze = precision == "bf16"  # see the module docstring
+    fn = keras_bert.predict_fn(model, outputs=["last_hidden_state"], unpadded=unpadded, freeze=freeze, **extra)
+    version = f"keras {keras.__version__}" + (", predict_fn(freeze=True)" if freeze else "")
     return Runner(lambda ids, mask: fn(ids, mask)["last_hidden_state"].numpy(), version)
 
 
