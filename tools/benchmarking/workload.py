@@ -36,6 +36,13 @@ def make_checkpoints(workdir):
     base_dir = os.path.join(workdir, "bert-base")
     model = keras_bert.TFBertModel(keras_bert.BertConfig(**BERT_BASE))
     model.build()
+    # Biases and LayerNorm parameters as a trained model has them, not the initializer's zeros and
+    # ones: a zero bias is an add TensorFlow's graph optimizer can drop from a graph of constants
+    # (predict_fn(freeze=True)), which then no longer matches its MatMul + BiasAdd + GELU fusion.
+    rng = np.random.default_rng(0)
+    for v in model.weights:
+        if v.path.endswith(("bias", "beta", "gamma")):
+            v.assign(v.numpy() + rng.normal(0.0, 0.05, v.shape).astype("float32"))
     model.save_pretrained(base_dir)
     del model
     return {"bert-base": base_dir, "minilm": minilm_dir()}
