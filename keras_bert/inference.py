@@ -44,7 +44,7 @@ LayerNorm (`keras_bert.layers.layer_norm`): ~1e-6 from Keras' float32 LayerNorm,
 structure is first traced, through Keras' StatelessScope), so oneDNN reorders each weight once
 instead of on every call (AMX bfloat16 wants blocked weights: ~1.5x for BERT-base here). The cost:
 the first call takes seconds longer and the graph holds a copy of the weights (BERT-base bfloat16:
-3.4 GB resident after it, 1.1 GB without; float32 twice that).
+5.3 GB resident after it, 1.1 GB without; float32 more).
 """
 
 from __future__ import annotations
