@@ -13,6 +13,13 @@ some characters (ß, capital sigma, controls, compatibility characters, combinin
   reference's counts characters (100), so a word the op calls too long may not be; such strings,
   like those with a genuine [UNK], are redone exactly.
 
+The special-token check costs no pass over the text when every special token starts with ASCII
+punctuation (`[CLS]`, `<s>` ...): the op splits such a character off as a word of its own, so a
+string holding a special token has that character's id (or [UNK], if the vocabulary lacks it)
+among its ids, and rows with one are redone exactly, like rows with an [UNK]. A string that only
+holds the character (`[1]`) is redone too, which costs time, not exactness. Other special tokens
+are looked for with a regular expression before the op.
+
 Everything else goes to the caller's exact tokenizer, and the two ragged results are put back in
 the input order. `TFBertTokenizer` applies it twice: to whole strings, and to the space-separated
 words of the strings that did not qualify, so that one ß costs one word on the exact path rather
@@ -71,20 +78,35 @@ class FastPath(tf.Module):
             unknown_token=unk_token,
             lower_case_nfd_strip_accents=mode == "uncased",
         )
-        self.unk_id = unk_id
         self.safe_pattern = ut.ranges_to_class(tf_fast_tables.SAFE_RANGES[mode]) + "*"
-        self.special_pattern = "(?s).*" + tf_graph.literal_alternation(specials) + ".*"
+        firsts = {t[0] for t in specials}
+        if all(c.isascii() and ut.is_punctuation(c) for c in firsts):
+            self.special_pattern = None
+            self.redo_ids = [unk_id] + [i for i, t in enumerate(vocab) if t in firsts]
+        else:
+            self.special_pattern = "(?s).*" + tf_graph.literal_alternation(specials) + ".*"
+            self.redo_ids = [unk_id]
 
     def eligible(self, text):
-        """(N,) strings -> (N,) bool: every character safe and no special token."""
+        """(N,) strings -> (N,) bool: every character safe (and, with a special pattern, no special token)."""
         safe = tf.strings.regex_full_match(text, self.safe_pattern)
+        if self.special_pattern is None:
+            return safe
         return safe & ~tf.strings.regex_full_match(text, self.special_pattern)
+
+    def _redo(self, ids):
+        """(N, (T)) op ids -> (N, (T)) bool: ids whose row must be redone exactly ([UNK], special starts)."""
+        flat = ids.flat_values
+        hit = tf.equal(flat, self.redo_ids[0])
+        for i in self.redo_ids[1:]:
+            hit |= tf.equal(flat, i)
+        return ids.with_flat_values(hit)
 
     def __call__(self, text, exact):
         """(N,) strings -> (N, (T)) int64 word piece ids; `exact` maps (M,) strings to (M, (T)) ids."""
         eligible = self.eligible(text)
         # Common case first: every string eligible, no [UNK]: the op's ids as they are.
-        return tf.cond(
+        return tf_graph.branch_cond(
             tf.reduce_all(eligible),
             lambda: self._all_eligible(text, exact),
             lambda: self._split(text, eligible, exact),
@@ -92,19 +114,22 @@ class FastPath(tf.Module):
 
     def _all_eligible(self, text, exact):
         ids = self.tokenizer.tokenize(text)  # (N, (T))
-        unknown = tf.reduce_any(tf.equal(ids, self.unk_id), axis=1)  # (N,)
+        redo = self._redo(ids)
         every = tf.range(tf.size(text, out_type=tf.int64))
-        return tf.cond(tf.reduce_any(unknown), lambda: self._merge(text, every, ids, unknown, exact), lambda: ids)
+        return tf_graph.branch_cond(
+            tf.reduce_any(redo.flat_values),  # one pass; the per-row reduction only when needed
+            lambda: self._merge(text, every, ids, tf.reduce_any(redo, axis=1), exact),
+            lambda: ids,
+        )
 
     def _split(self, text, eligible, exact):
         fast_idx = tf.where(eligible)[:, 0]  # (F,)
         fast_ids = self.tokenizer.tokenize(tf.gather(text, fast_idx))  # (F, (T))
-        unknown = tf.reduce_any(tf.equal(fast_ids, self.unk_id), axis=1)  # (F,)
-        return self._merge(text, fast_idx, fast_ids, unknown, exact)
+        return self._merge(text, fast_idx, fast_ids, tf.reduce_any(self._redo(fast_ids), axis=1), exact)
 
-    def _merge(self, text, fast_idx, fast_ids, unknown, exact):
-        """The op's rows at `fast_idx` but those with an [UNK], the exact tokenizer's for the rest, in order."""
-        kept = ~unknown
+    def _merge(self, text, fast_idx, fast_ids, redo, exact):
+        """The op's rows at `fast_idx` but those to redo, the exact tokenizer's for the rest, in order."""
+        kept = ~redo
         fast_idx = tf.boolean_mask(fast_idx, kept)
         fast_ids = tf.ragged.boolean_mask(fast_ids, kept)
         taken = tf.scatter_nd(fast_idx[:, None], tf.ones_like(fast_idx, tf.bool), tf.shape(text, out_type=tf.int64))
@@ -121,4 +146,4 @@ def _unless_empty(fn, text):
     def empty():  # (0, (0)), its row splits of unknown static length like fn's
         return tf.RaggedTensor.from_row_splits(tf.zeros([0], tf.int64), tf.zeros(tf.shape(text) + 1, tf.int64))
 
-    return tf.cond(tf.size(text) > 0, lambda: fn(text), empty)
+    return tf_graph.branch_cond(tf.size(text) > 0, lambda: fn(text), empty)

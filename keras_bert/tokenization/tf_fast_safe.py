@@ -73,9 +73,10 @@ def structural_candidates(lower):
 def _reference_chars(reference_basic, candidates):
     """Every character the reference's basic tokenization produces from the templates."""
     chars = set("ab\u00e9")
-    for cp in candidates:
-        for template in TEMPLATES:
-            for word in reference_basic(template.format(chr(cp))):
+    for template in TEMPLATES:
+        # Space-separated words tokenize independently: one call per chunk of them.
+        for i in range(0, len(candidates), CHUNK):
+            for word in reference_basic(" ".join(template.format(chr(cp)) for cp in candidates[i : i + CHUNK])):
                 chars.update(word)
     return chars
 
@@ -104,8 +105,10 @@ def derive_safe_code_points(mode):
         safe = set(candidates)
         for template in TEMPLATES:
             # Words tokenize independently, so chunks of space-joined words are compared first and
-            # only a chunk that differs is searched word by word.
-            chunks = [candidates[i : i + CHUNK] for i in range(0, len(candidates), CHUNK)]
+            # only a chunk that differs is searched word by word; a code point found unsafe in one
+            # template is not tried in the next.
+            remaining = sorted(safe)
+            chunks = [remaining[i : i + CHUNK] for i in range(0, len(remaining), CHUNK)]
             joined = [" ".join(template.format(chr(cp)) for cp in chunk) for chunk in chunks]
             got = fast.tokenize(tf.constant(joined)).to_list()
             for chunk, text, ids in zip(chunks, joined, got):

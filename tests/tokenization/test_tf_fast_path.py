@@ -75,24 +75,44 @@ def test_multilingual_corpus_equals_the_reference(layer, reference):
     assert_equal_to_reference(layer, reference, texts)
 
 
+def taken_fast(layer, texts):
+    """Rows whose ids the op gives: eligible, and no [UNK] or special token start among its ids."""
+    text = tf.constant(texts)
+    redo = tf.reduce_any(layer._fast._redo(layer._fast.tokenizer.tokenize(text)), axis=1)
+    return (layer._fast.eligible(text) & ~redo).numpy().tolist()
+
+
 def test_router_sends_what_it_should(layer):
-    cases = {
-        "hello, world!": True,
-        "naïve café 東京 한국어 İstanbul": True,
-        "Ελληνικά Привет «x» “y” — –": True,
-        "x" * 300: True,  # long words are routed fast; the op's [UNK] sends them back (below)
-        "": True,
-        "straße": False,  # the op folds ß to ss
-        "ΌΣΟΣ": False,  # capital sigma: the reference's Final_Sigma rule
-        "wait…": False,  # compatibility character, decomposed by the op
-        "a\x0bb": False,  # control character: dropped by the reference, a split for the op
-        "e\u0301": False,  # combining mark: composes with its neighbour
-        "a [MASK] b": False,  # special token, kept whole by the reference
-        "x[SEP]": False,
-        "[brackets] [CLS": True,
+    cases = {  # text: (eligible before the op, the op's ids kept)
+        "hello, world!": (True, True),
+        "naïve café 東京 한국어 İstanbul": (True, True),
+        "Ελληνικά Привет «x» “y” — –": (True, True),
+        "x" * 300: (True, False),  # the op's [UNK] sends a long word back
+        "": (True, True),
+        "straße": (False, False),  # the op folds ß to ss
+        "ΌΣΟΣ": (False, False),  # capital sigma: the reference's Final_Sigma rule
+        "wait…": (False, False),  # compatibility character, decomposed by the op
+        "a\x0bb": (False, False),  # control character: dropped by the reference, a split for the op
+        "e\u0301": (False, False),  # combining mark: composes with its neighbour
+        # Special tokens, kept whole by the reference: found by the "[" id among the op's ids
+        "a [MASK] b": (True, False),
+        "x[SEP]": (True, False),
+        "[brackets] [CLS": (True, False),  # no special token, but a "[": redone exactly too
     }
-    assert eligible(layer, list(cases)) == list(cases.values())
+    assert layer._fast.special_pattern is None
+    assert eligible(layer, list(cases)) == [e for e, _ in cases.values()]
+    assert taken_fast(layer, list(cases)) == [t for _, t in cases.values()]
     assert layer._fast.eligible(tf.constant([b"ok \xff"])).numpy().tolist() == [False]  # invalid UTF-8
+
+
+def test_special_tokens_not_starting_with_punctuation_use_the_pattern(minilm_dir):
+    """A special token the op would not split off by its first character is looked for before the op."""
+    reference = BertTokenizer.from_pretrained(minilm_dir, mask_token="maskword")
+    layer = TFBertTokenizer.from_tokenizer(reference, max_length=64)
+    assert layer._fast.special_pattern is not None
+    texts = ["the maskword is here", "the city", "amaskwordb [CLS] x", "maskword"]
+    assert eligible(layer, texts) == [False, True, False, False]
+    assert_equal_to_reference(layer, reference, texts, max_length=64)
 
 
 def test_mixed_batch_keeps_order_and_redoes_unknowns(layer, reference):
