@@ -16,9 +16,10 @@ some characters (ß, capital sigma, controls, compatibility characters, combinin
 The special-token check costs no pass over the text when every special token starts with ASCII
 punctuation (`[CLS]`, `<s>` ...): the op splits such a character off as a word of its own, so a
 string holding a special token has that character's id (or [UNK], if the vocabulary lacks it)
-among its ids, and rows with one are redone exactly, like rows with an [UNK]. A string that only
-holds the character (`[1]`) is redone too, which costs time, not exactness. Other special tokens
-are looked for with a regular expression before the op.
+among its ids. Only rows with such an id are then searched for special tokens, and those that
+hold one are redone exactly, like rows with an [UNK]. Other special tokens are looked for with a
+regular expression before the op. The op and the safe-character check run on the two halves of
+the batch as separate ops, which TensorFlow runs on two inter-op threads.
 
 Everything else goes to the caller's exact tokenizer, and the two ragged results are put back in
 the input order. `TFBertTokenizer` applies it twice: to whole strings, and to the space-separated
@@ -79,28 +80,42 @@ class FastPath(tf.Module):
             lower_case_nfd_strip_accents=mode == "uncased",
         )
         self.safe_pattern = ut.ranges_to_class(tf_fast_tables.SAFE_RANGES[mode]) + "*"
+        self.unk_id = unk_id
+        self.special_pattern = "(?s).*" + tf_graph.literal_alternation(specials) + ".*"
         firsts = {t[0] for t in specials}
+        # Checked after the op (see the module docstring), or None: before it, by the pattern.
+        self.start_ids = None
         if all(c.isascii() and ut.is_punctuation(c) for c in firsts):
-            self.special_pattern = None
-            self.redo_ids = [unk_id] + [i for i, t in enumerate(vocab) if t in firsts]
-        else:
-            self.special_pattern = "(?s).*" + tf_graph.literal_alternation(specials) + ".*"
-            self.redo_ids = [unk_id]
+            self.start_ids = [unk_id] + [i for i, t in enumerate(vocab) if t in firsts]
 
     def eligible(self, text):
-        """(N,) strings -> (N,) bool: every character safe (and, with a special pattern, no special token)."""
-        safe = tf.strings.regex_full_match(text, self.safe_pattern)
-        if self.special_pattern is None:
+        """(N,) strings -> (N,) bool: every character safe (and, without start_ids, no special token)."""
+        safe = tf.concat([tf.strings.regex_full_match(t, self.safe_pattern) for t in _halves(text)], 0)
+        if self.start_ids is not None:
             return safe
         return safe & ~tf.strings.regex_full_match(text, self.special_pattern)
 
-    def _redo(self, ids):
-        """(N, (T)) op ids -> (N, (T)) bool: ids whose row must be redone exactly ([UNK], special starts)."""
+    def _tokenize(self, text):
+        """(N,) strings -> (N, (T)) op ids, the two halves of the batch as two ops (two threads)."""
+        first, second = (self.tokenizer.tokenize(t) for t in _halves(text))
+        splits = tf.concat([first.row_splits, second.row_splits[1:] + first.row_splits[-1]], 0)
+        return tf.RaggedTensor.from_row_splits(tf.concat([first.values, second.values], 0), splits, validate=False)
+
+    def _flagged(self, ids):
+        """(N, (T)) op ids -> (N, (T)) bool: [UNK]s and special-token starts (rows to look at again)."""
         flat = ids.flat_values
-        hit = tf.equal(flat, self.redo_ids[0])
-        for i in self.redo_ids[1:]:
+        hit = tf.equal(flat, self.unk_id)
+        for i in self.start_ids or ():
             hit |= tf.equal(flat, i)
         return ids.with_flat_values(hit)
+
+    def _redo(self, text, ids):
+        """(N,) strings, their op ids -> (N,) bool: rows to redo exactly (an [UNK] or a special token)."""
+        unknown = tf.reduce_any(tf.equal(ids, self.unk_id), axis=1)
+        if self.start_ids is None:
+            return unknown
+        flagged = tf.reduce_any(self._flagged(ids), axis=1)
+        return unknown | (flagged & tf.strings.regex_full_match(text, self.special_pattern))
 
     def __call__(self, text, exact):
         """(N,) strings -> (N, (T)) int64 word piece ids; `exact` maps (M,) strings to (M, (T)) ids."""
@@ -113,19 +128,19 @@ class FastPath(tf.Module):
         )
 
     def _all_eligible(self, text, exact):
-        ids = self.tokenizer.tokenize(text)  # (N, (T))
-        redo = self._redo(ids)
+        ids = self._tokenize(text)  # (N, (T))
         every = tf.range(tf.size(text, out_type=tf.int64))
         return tf_graph.branch_cond(
-            tf.reduce_any(redo.flat_values),  # one pass; the per-row reduction only when needed
-            lambda: self._merge(text, every, ids, tf.reduce_any(redo, axis=1), exact),
+            tf.reduce_any(self._flagged(ids).flat_values),  # one pass; the rest only when needed
+            lambda: self._merge(text, every, ids, self._redo(text, ids), exact),
             lambda: ids,
         )
 
     def _split(self, text, eligible, exact):
         fast_idx = tf.where(eligible)[:, 0]  # (F,)
-        fast_ids = self.tokenizer.tokenize(tf.gather(text, fast_idx))  # (F, (T))
-        return self._merge(text, fast_idx, fast_ids, tf.reduce_any(self._redo(fast_ids), axis=1), exact)
+        fast_text = tf.gather(text, fast_idx)
+        fast_ids = self._tokenize(fast_text)  # (F, (T))
+        return self._merge(text, fast_idx, fast_ids, self._redo(fast_text, fast_ids), exact)
 
     def _merge(self, text, fast_idx, fast_ids, redo, exact):
         """The op's rows at `fast_idx` but those to redo, the exact tokenizer's for the rest, in order."""
@@ -138,6 +153,12 @@ class FastPath(tf.Module):
         order = tf.concat([fast_idx, exact_idx], 0)  # (N,) input row of each result row
         ids = tf.concat([fast_ids, exact_ids], axis=0)
         return tf.gather(ids, tf.math.invert_permutation(order))
+
+
+def _halves(text):
+    """(N,) strings -> its first and second half: independent ops TensorFlow runs on two threads."""
+    half = tf.size(text) // 2
+    return text[:half], text[half:]
 
 
 def _unless_empty(fn, text):

@@ -106,7 +106,7 @@ class ExactLower(tf.Module):
         idx = tf.where(flagged)  # (F, 1)
         chosen = tf.gather_nd(words, idx)
         # Most batches flag no word: skip the ~150 ops of the character-by-character redo then.
-        exact = tf.cond(tf.size(chosen) > 0, lambda: self._exact(chosen), lambda: chosen)
+        exact = branch_cond(tf.size(chosen) > 0, lambda: self._exact(chosen), lambda: chosen)
         return tf.tensor_scatter_nd_update(lowered, idx, exact)
 
     def _exact(self, words):
