@@ -37,6 +37,7 @@ from keras_bert.tokenization import tf_fast_tables, tf_graph
 from keras_bert.tokenization import unicode_tables as ut
 
 MAX_BYTES_PER_WORD = 100  # the reference's limit is 100 characters, which take at least 100 bytes
+MIN_ELIGIBLE_SHARE = 0.5  # below it a batch goes to the exact tokenizer whole (see FastPath.__call__)
 
 
 def fast_mode(do_basic_tokenize, never_split, tokenize_chinese_chars, do_lower_case, strips_accents):
@@ -120,11 +121,16 @@ class FastPath(tf.Module):
     def __call__(self, text, exact):
         """(N,) strings -> (N, (T)) int64 word piece ids; `exact` maps (M,) strings to (M, (T)) ids."""
         eligible = self.eligible(text)
-        # Common case first: every string eligible, no [UNK]: the op's ids as they are.
+        # Common case first: every string eligible, no [UNK]: the op's ids as they are. When most
+        # strings go to `exact` anyway, all do: splitting the batch costs more than it saves.
         return tf_graph.branch_cond(
             tf.reduce_all(eligible),
             lambda: self._all_eligible(text, exact),
-            lambda: self._split(text, eligible, exact),
+            lambda: tf_graph.branch_cond(
+                tf.reduce_mean(tf.cast(eligible, tf.float32)) < MIN_ELIGIBLE_SHARE,
+                lambda: exact(text),
+                lambda: self._split(text, eligible, exact),
+            ),
         )
 
     def _all_eligible(self, text, exact):

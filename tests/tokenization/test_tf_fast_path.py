@@ -145,6 +145,7 @@ def test_mixed_batch_keeps_order_and_redoes_unknowns(layer, reference):
         ["é" * 60],
         ["zzqxj", "the"],  # a genuine [UNK]
         ["the", "straße"],  # one row word by word
+        ["straße", "ΌΣΟΣ x", "wait…", "the [MASK] city"],  # under half eligible: all word by word
         ["", " "],
     ],
 )
