@@ -36,6 +36,7 @@ def peers():
     names = ("batches", "contenders", "envs", "pool", "tables")
     modules = {m: importlib.import_module(f"{name}.peers.{m}") for m in names}
     modules["report"] = importlib.import_module(f"{name}.report")
+    modules["cli"] = importlib.import_module(f"{name}.cli")
     return SimpleNamespace(**modules)
 
 
@@ -361,3 +362,13 @@ def test_peers_section_is_in_the_default_and_quick_runs():
     assert "--peers-dir DIR" in out and "peers      keras_bert" in out
     text = open(os.path.join(PACKAGE, "cli.py")).read()
     assert '"peers": "peers"' in text
+
+
+def test_peer_tokenizers_section_is_table_c_alone_and_not_in_the_default_run(peers):
+    rows = [r for r in peer_results(peers)["peers"] if r.get("table") in ("header", "C")]
+    lines = peers.report.acceptance({"peer_tokenizers": rows})
+    assert len(lines) == 6 and {line["check"].split(":")[0] for line in lines} == {"item 4"}
+    text = peers.report.render({"machine": {}, "roofline": {}, "peer_tokenizers": rows})
+    assert "(C)" in text and "(A)" not in text
+    assert "peer_tokenizers" not in peers.cli.parse_args([]).sections
+    assert peers.cli.selected_sections("peer_tokenizers,peers") == ["peers", "peer_tokenizers"]

@@ -27,6 +27,7 @@ Sections:
              transformers 4.57 TF, keras-hub and ONNX Runtime (plain, optimized, int8 dynamic), each in
              its own process and pinned virtual environment (built once, cached under --peers-dir);
              tables A (25% padding), B (the unpadded goal's length mixes), C (tokenizers, exactness)
+  peer_tokenizers  table C alone (not in the default run): builds only the tokenizer peers' environments
 The roofline is an fp32 matmul measured in the same run; each inference result is also
 given as a fraction of it, FLOPs counted from the config.
 """
@@ -54,7 +55,9 @@ SECTIONS = {
     "backends": "backends",
     "unpadded": "unpadded",
     "peers": "peers",
+    "peer_tokenizers": "peer_tokenizers",
 }
+NOT_DEFAULT = ("peer_tokenizers",)  # table C alone: the peers section holds it
 
 
 def parse_args(argv=None):
@@ -86,7 +89,11 @@ def parse_args(argv=None):
         help="where the peers section builds and caches its virtual environments and ONNX files "
         "(default ~/.cache/keras_bert/peers)",
     )
-    parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated subset of the sections")
+    parser.add_argument(
+        "--sections",
+        default=",".join(s for s in SECTIONS if s not in NOT_DEFAULT),
+        help="comma-separated subset of the sections",
+    )
     args = parser.parse_args(argv)
     args.sections = selected_sections(args.sections, parser)
     return args

@@ -43,6 +43,7 @@ TITLES = {
     "serving": "### (d) Serving",
     "backends": "### (e) Backends, tokens/s (fp32, one worker process per backend, paired ratios vs TensorFlow)",
     "peers": "### Peers: every contender in its own process, rounds interleaved, 2 threads each; throughput on REAL tokens (attention_mask == 1); vs best peer = paired ratio to the fastest padded peer (anything but keras_bert's TF model) of the same precision; max |diff| = last_hidden_state vs the fp32 twin",
+    "peer_tokenizers": "### Peers, table C alone: every tokenizer in its own process, rounds interleaved, 2 threads each",
     "unpadded": "### Unpadded execution, BERT-base fp32: tokens/s counted on real tokens, predict_fn padded vs unpadded=True (ratios: medians of paired per-repeat ratios, 95% bootstrap interval)",
     "acceptance": "### Acceptance",
 }
@@ -144,7 +145,7 @@ def _ratio_check(label, row, key, need):
 
 def peer_checks(results):
     """Issue #17 items 1-4 from the peers rows; nothing when the section did not run."""
-    rows = results.get("peers")
+    rows = results.get("peers", results.get("peer_tokenizers"))
     if rows is None:
         return []
     t = THRESHOLDS
@@ -228,7 +229,7 @@ def render(results):
     roof = results["roofline"]
     out.append(table([dict(dtype=d, **{c: round(v, 1) for c, v in r.items()}) for d, r in roof.items()]))
     for key, title in TITLES.items():
-        if key == "peers" and key in results:
+        if key in ("peers", "peer_tokenizers") and key in results:
             out.append(title + "\n")
             out.append(render_peers(results[key]))
         elif key in results:

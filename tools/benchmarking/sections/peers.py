@@ -38,10 +38,12 @@ PLAN = {
     "full": dict(a1=8, a8=2, b8=16, b32=4, half=4, repeats=7, min_seconds=0.5, strings=4096),
 }
 EXPORT_TIMEOUT_S = 1200
+TOKENIZER_ENVS = ("tf457", "kerashub")  # what table C's contenders need
 log = pool.log_stderr
 
 
-def run(context):
+def run(context, tokenizers_only=False):
+    """Header + tables A, B, C; with tokenizers_only, header + table C (section peer_tokenizers)."""
     plan = PLAN["quick" if context.quick else "full"]
     root = getattr(context, "peers_dir", None) or envs.DEFAULT_ROOT
     work = os.path.join(context.workdir, "peers")
@@ -49,7 +51,11 @@ def run(context):
     header = dict(table="header", gemm_fp32_gflops=round(context.roofline_gflops, 1))
     header.update(repeats=plan["repeats"], min_seconds_per_timing=plan["min_seconds"])
     header["load_average_start"] = environment.load_average()
-    pythons = build_envs(root)
+    pythons = build_envs(root, TOKENIZER_ENVS if tokenizers_only else None)
+    if tokenizers_only:
+        rows = tokenizer_table(plan, pythons, work)
+        header["load_average_end"] = environment.load_average()
+        return [header] + rows
     checkpoint = context.checkpoints["bert-base"]
     onnx = export_onnx(pythons, checkpoint, root, work)
     points = model_points(plan, work)
@@ -66,10 +72,13 @@ def run(context):
     return [header] + rows
 
 
-def build_envs(root):
-    """{env name: python path, or an "error: ..." string} for every environment a contender needs."""
+def build_envs(root, names=None):
+    """{env name: python path, or an "error: ..." string} for every environment a contender needs
+    (or those in `names`)."""
     out = {}
     for name, spec in envs.SPECS.items():
+        if names is not None and name not in names:
+            continue
         try:
             out[name] = envs.ensure(spec, root)
         except (envs.EnvError, OSError) as error:
