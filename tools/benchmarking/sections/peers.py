@@ -38,7 +38,6 @@ PLAN = {
     "full": dict(a1=8, a8=2, b8=16, b32=4, half=4, repeats=7, min_seconds=0.5, strings=4096),
 }
 EXPORT_TIMEOUT_S = 1200
-TOKENIZER_ENVS = ("tf457", "kerashub")  # what table C's contenders need
 log = pool.log_stderr
 
 
@@ -51,11 +50,16 @@ def run(context, tokenizers_only=False):
     header = dict(table="header", gemm_fp32_gflops=round(context.roofline_gflops, 1))
     header.update(repeats=plan["repeats"], min_seconds_per_timing=plan["min_seconds"])
     header["load_average_start"] = environment.load_average()
-    pythons = build_envs(root, TOKENIZER_ENVS if tokenizers_only else None)
-    if tokenizers_only:
-        rows = tokenizer_table(plan, pythons, work)
-        header["load_average_end"] = environment.load_average()
-        return [header] + rows
+    needed = {c.env for c in contenders.TOKENIZERS if c.env} if tokenizers_only else None
+    pythons = build_envs(root, needed)
+    rows = [] if tokenizers_only else model_tables(context, plan, pythons, root, work)
+    rows += tokenizer_table(plan, pythons, work)
+    header["load_average_end"] = environment.load_average()
+    return [header] + rows
+
+
+def model_tables(context, plan, pythons, root, work):
+    """Tables A and B: every model contender, each precision group in turn."""
     checkpoint = context.checkpoints["bert-base"]
     onnx = export_onnx(pythons, checkpoint, root, work)
     points = model_points(plan, work)
@@ -67,9 +71,7 @@ def run(context, tokenizers_only=False):
         if group == "fp32":
             reference = reference_probes(ready.get(contenders.REFERENCE, {}), len(points))
         rows += tables.model_rows(group, group_points, members, ready, times, reference)
-    rows += tokenizer_table(plan, pythons, work)
-    header["load_average_end"] = environment.load_average()
-    return [header] + rows
+    return rows
 
 
 def build_envs(root, names=None):
