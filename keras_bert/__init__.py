@@ -76,6 +76,7 @@ _EXPORTS = {
     "outputs": ("keras_bert.outputs", None),
     **{name: ("keras_bert.tokenization", name) for name in ("BertTokenizer", "BertTokenizerFast", "TFBertTokenizer")},
     "export_saved_model": ("keras_bert.serving", "export_saved_model"),
+    **{name: ("keras_bert.serving", name) for name in ("export_tflite", "load_tflite", "TFLiteModel")},
     "predict_fn": ("keras_bert.inference", "predict_fn"),
     "data": ("keras_bert.data", None),
     "training": ("keras_bert.training", None),
@@ -116,6 +117,9 @@ __all__ = [
     "BertTokenizerFast",
     "TFBertTokenizer",
     "export_saved_model",
+    "export_tflite",
+    "load_tflite",
+    "TFLiteModel",
     "predict_fn",
     "data",
     "training",
@@ -199,7 +203,7 @@ if TYPE_CHECKING:  # static tools see the eager imports; at run time `__getattr_
         TFSequenceClassifierOutput,
         TFTokenClassifierOutput,
     )
-    from keras_bert.serving import export_saved_model
+    from keras_bert.serving import TFLiteModel, export_saved_model, export_tflite, load_tflite
     from keras_bert.tokenization import BertTokenizer, BertTokenizerFast, TFBertTokenizer
     from keras_bert.tokenization.encoding import BatchEncoding, CharSpan, TokenSpan
     from keras_bert.training import (

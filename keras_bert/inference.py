@@ -104,6 +104,17 @@ def input_rank(model) -> int:
     return int(rank)
 
 
+def frozen_weights(model):
+    """A scope in which every variable of `model` reads as a constant of the graph being traced:
+    Keras' StatelessScope mapping each variable to its current value (the snapshot)."""
+    import keras
+
+    variables = list(model.variables)
+    with tf.init_scope():  # eager: read the values now, not as graph reads
+        values = [v.numpy() for v in variables]
+    return keras.StatelessScope(state_mapping=[(v, tf.constant(x)) for v, x in zip(variables, values)])
+
+
 def _shape(x) -> tuple:
     return tuple(x.shape.as_list())
 
@@ -241,14 +252,7 @@ class PredictFunction:
         return fn
 
     def _frozen_weights(self):
-        """A scope in which every model variable reads as a constant of the graph being traced:
-        Keras' StatelessScope mapping each variable to its current value (the snapshot)."""
-        import keras
-
-        variables = list(self.model.variables)
-        with tf.init_scope():  # eager: read the values now, not as graph reads
-            values = [v.numpy() for v in variables]
-        return keras.StatelessScope(state_mapping=[(v, tf.constant(x)) for v, x in zip(variables, values)])
+        return frozen_weights(self.model)
 
     # -- calling ------------------------------------------------------------------------
     def _check_cache(self, past_key_values):

@@ -23,7 +23,7 @@ import math
 import keras
 from keras import ops
 
-from keras_bert.layers.common import ConfigLayer, initializer
+from keras_bert.layers.common import ConfigLayer, initializer, reshape
 
 BF16_MIN = -3.3895313892515355e38  # bfloat16's most negative finite value (float32's rounds to -inf)
 
@@ -44,13 +44,13 @@ def dense_tokens(dense, x, activation=None):
     y = dense(ops.reshape(x, (-1, x.shape[-1])))  # (B*T, units)
     if activation is not None:
         y = activation(y)
-    return ops.reshape(y, (shape[0], shape[1], dense.units))  # (B, T, units)
+    return reshape(y, (shape[0], shape[1], dense.units))  # (B, T, units)
 
 
 def split_heads(x, num_heads, head_dim):
     """(B, T, H) -> (B, N, T, D)."""
     shape = ops.shape(x)
-    x = ops.reshape(x, (shape[0], shape[1], num_heads, head_dim))  # (B, T, N, D)
+    x = reshape(x, (shape[0], shape[1], num_heads, head_dim))  # (B, T, N, D)
     return ops.transpose(x, (0, 2, 1, 3))  # (B, N, T, D)
 
 
@@ -58,7 +58,7 @@ def merge_heads(x, hidden_size):
     """(B, N, T, D) -> (B, T, H)."""
     x = ops.transpose(x, (0, 2, 1, 3))  # (B, T, N, D)
     shape = ops.shape(x)
-    return ops.reshape(x, (shape[0], shape[1], hidden_size))  # (B, T, H)
+    return reshape(x, (shape[0], shape[1], hidden_size))  # (B, T, H)
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")
@@ -211,7 +211,7 @@ class TFBertSelfOutput(ConfigLayer):
         shape = ops.shape(input_tensor)
         rows = self.dense(ops.reshape(hidden_states, (-1, getattr(self.config, self.input_size_field))))  # (B*T, H)
         rows = self.dropout(rows, training=training) + ops.reshape(input_tensor, (-1, self.config.hidden_size))
-        return ops.reshape(self.LayerNorm(rows), shape)  # (B, T, H)
+        return reshape(self.LayerNorm(rows), shape)  # (B, T, H)
 
     def call_packed(self, rows, input_rows):
         """Inference on packed rows: rows (P, I), input_rows (P, H) -> (P, H)."""

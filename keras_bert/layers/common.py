@@ -2,8 +2,21 @@
 
 import keras
 import numpy as np
+from keras import ops
 
 from keras_bert.config import BertConfig
+
+
+def reshape(x, dims):
+    """`ops.reshape(x, dims)`, where dims may hold tensors (a dynamic batch or length): when exactly
+    one is dynamic and every other is a positive int, it becomes -1, so the target shape is a
+    constant. TFLite's XNNPACK delegate runs a reshape only to a constant shape (a model exported
+    with a fixed length and any batch then runs whole in XNNPACK); TensorFlow is indifferent. With
+    every other dim positive, -1 is unambiguous, empty tensors included."""
+    dynamic = [i for i, d in enumerate(dims) if not isinstance(d, int)]
+    if len(dynamic) == 1 and all(d > 0 for i, d in enumerate(dims) if i != dynamic[0]):
+        dims = tuple(-1 if i == dynamic[0] else d for i, d in enumerate(dims))
+    return ops.reshape(x, tuple(dims))
 
 
 def as_config(config) -> BertConfig:

@@ -15,10 +15,12 @@ NEG_INF = -3.4028234663852886e38  # float32's most negative finite value; masks 
 def additive_mask(mask):
     """0/1 mask (B, S) or (B, T, S) -> additive float32 mask broadcastable to (B, N, T, S)."""
     mask = ops.cast(mask, "float32")
+    # expand_dims, not mask[:, None, None, :]: the TFLite converter rejects a strided slice that
+    # adds axes to a tensor of unknown shape (keras_bert/serving/tflite.py).
     if len(mask.shape) == 2:
-        mask = mask[:, None, None, :]  # (B, 1, 1, S)
+        mask = ops.expand_dims(ops.expand_dims(mask, 1), 1)  # (B, 1, 1, S)
     elif len(mask.shape) == 3:
-        mask = mask[:, None, :, :]  # (B, 1, T, S)
+        mask = ops.expand_dims(mask, 1)  # (B, 1, T, S)
     return (1.0 - mask) * NEG_INF
 
 
