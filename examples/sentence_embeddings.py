@@ -7,6 +7,7 @@ computes them for a MiniLM-style checkpoint.
 
     python examples/sentence_embeddings.py
     python examples/sentence_embeddings.py --input sentences.txt --model path/to/bert
+    python examples/sentence_embeddings.py --tflite-int8   # the encoder as an int8 TFLite file (XNNPACK)
 """
 
 from __future__ import annotations
@@ -70,6 +71,24 @@ class SentenceEncoder(keras.Model):
         return tf.math.l2_normalize(emb, axis=-1) if self.normalize else emb
 
 
+def tflite_encoder(encoder):
+    """`encoder.call` with the BERT encoder exported as an int8 TFLite file and run by XNNPACK."""
+    import tempfile
+
+    path = os.path.join(tempfile.mkdtemp(prefix="keras_bert_tflite_"), "encoder.tflite")
+    keras_bert.export_tflite(encoder.bert, path, outputs=["last_hidden_state"], quantize="int8")
+    runner = keras_bert.load_tflite(path)
+    os.remove(path)  # the interpreter holds the model; the file is no longer needed
+
+    def encode(text):
+        inputs = {k: v.numpy() for k, v in encoder.tokenizer(text).items()}
+        hidden = runner(**inputs)["last_hidden_state"]
+        emb = mean_pool(tf.constant(hidden), inputs["attention_mask"])
+        return tf.math.l2_normalize(emb, axis=-1) if encoder.normalize else emb
+
+    return encode
+
+
 def cosine_similarity(a, b):
     a = a / np.linalg.norm(a, axis=-1, keepdims=True)
     b = b / np.linalg.norm(b, axis=-1, keepdims=True)
@@ -86,6 +105,11 @@ def parse_args(argv):
     p.add_argument("--no-normalize", action="store_true", help="skip L2 normalization")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--output", default=None, help="save embeddings as .npy")
+    p.add_argument(
+        "--tflite-int8",
+        action="store_true",
+        help="run the encoder as an int8 TFLite file on XNNPACK (keras_bert.export_tflite); tokens still from TFBertTokenizer",
+    )
     return p.parse_args(argv)
 
 
@@ -99,7 +123,7 @@ def main(argv=None):
     else:
         sentences = SENTENCES
     encoder = SentenceEncoder(args.model, args.max_length, False if args.no_normalize else None)
-    encode = tf.function(encoder.call)
+    encode = tflite_encoder(encoder) if args.tflite_int8 else tf.function(encoder.call)
     chunks = [
         encode(tf.constant(sentences[i : i + args.batch_size])).numpy()
         for i in range(0, len(sentences), args.batch_size)

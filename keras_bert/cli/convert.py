@@ -2,6 +2,8 @@
 
     keras-bert-convert checkpoint SRC OUT --to {hf,tf-h5,keras} [--head CLASS] [--verify] [--force] [--no-vocab]
     keras-bert-convert inspect SRC
+    keras-bert-convert export SRC OUT [--task TASK] [--quantize int8] [--unpadded]   (keras_bert/cli/export.py)
+    keras-bert-convert tflite SRC OUT.tflite [--quantize int8] [--head CLASS]         (keras_bert/cli/tflite.py)
 
 Exit codes: 0 ok, 2 usage (including an existing OUT without --force), 3 bad input
 (unknown/unreadable format, config/weights or vocab mismatch, missing or malformed vocab,
@@ -32,7 +34,7 @@ from keras_bert.checkpoints import CheckpointError
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_VERIFY = 0, 1, 2, 3, 4
 VERIFY_ATOL = 1e-5
 REGISTRARS: list = []
-PLUGIN_MODULES = ("keras_bert.cli.export",)
+PLUGIN_MODULES = ("keras_bert.cli.export", "keras_bert.cli.tflite")
 
 
 class UsageError(Exception):

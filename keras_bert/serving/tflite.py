@@ -79,14 +79,20 @@ def export_tflite(model, path, outputs=None, quantize=None, overwrite=False) -> 
                 training=False,
                 **extra,
             )
-        names = wanted if wanted is not None else [k for k, v in out.items() if v is not None and not isinstance(v, tuple)]
+        names = (
+            wanted if wanted is not None else [k for k, v in out.items() if v is not None and not isinstance(v, tuple)]
+        )
         missing = [name for name in names if out.get(name) is None or isinstance(out.get(name), tuple)]
         if missing:
-            raise ValueError(f"{type(model).__name__} has no tensor output(s) {missing}; it returns {sorted(out.keys())}")
+            raise ValueError(
+                f"{type(model).__name__} has no tensor output(s) {missing}; it returns {sorted(out.keys())}"
+            )
         return {name: out[name] for name in names}
 
     concrete = tf.function(forward, input_signature=[spec] * 3).get_concrete_function()
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], tf.Module())  # a trackable: the file gets its signature
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(
+        [concrete], tf.Module()
+    )  # a trackable: the file gets its signature
     if quantize == "int8":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     blob = converter.convert()
@@ -126,7 +132,7 @@ class TFLiteModel:
         if num_threads is not None and (not isinstance(num_threads, int) or num_threads < 1):
             raise ValueError(f"num_threads must be a positive int or None, got {num_threads!r}")
         self.path = path
-        self._interpreter = _interpreter(path, num_threads if num_threads is not None else -1)
+        self._interpreter = _interpreter(path, num_threads)
         signatures = self._interpreter.get_signature_list()
         if list(signatures) != ["serving_default"]:
             raise ValueError(f"{path!r} is not a keras_bert TFLite file: signatures {list(signatures)}")

@@ -263,3 +263,16 @@ def test_torch_fine_tune_trains_without_tensorflow_and_the_twin_reloads_it(minil
     assert r["twin_gap"] < 1e-4
     assert r["tensorflow_imported"] is False
     assert os.path.isfile(tmp_path / "out" / "model.safetensors")
+
+
+@pytest.mark.slow
+def test_sentence_embeddings_tflite_int8(minilm_dir):
+    """--tflite-int8: the int8 TFLite encoder's embeddings stay within cosine 0.99 of sentence-transformers'."""
+    import sentence_transformers as st
+
+    r = _example("sentence_embeddings").main(["--model", minilm_dir, "--tflite-int8"])
+    reference = st.SentenceTransformer(minilm_dir, device="cpu").encode(r["sentences"], convert_to_numpy=True)
+    cosine = (r["embeddings"] * reference).sum(1) / np.linalg.norm(reference, axis=1)
+    assert cosine.min() >= 0.99, cosine
+    assert np.abs(r["embeddings"] - reference).max() > 1e-4  # quantized, not the float32 path
+    assert r["similarity"][0, 1] > r["similarity"][0, 4]

@@ -1,0 +1,56 @@
+"""`keras-bert-convert tflite SRC OUT.tflite [--quantize int8] [--head CLASS] [--force]`: any readable
+checkpoint -> a TFLite file for XNNPACK, ids in (see `keras_bert.serving.tflite`)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from keras_bert.checkpoints import CheckpointError
+
+
+def register(subparsers):
+    p = subparsers.add_parser("tflite", help="export a checkpoint as a TFLite file (XNNPACK; ids in, no tokenizer)")
+    p.add_argument("src", help="checkpoint directory (any format from_pretrained reads)")
+    p.add_argument("out", help="the .tflite file to write")
+    p.add_argument("--head", help="model class, e.g. TFBertForSequenceClassification (default: the checkpoint's head)")
+    p.add_argument(
+        "--quantize",
+        choices=("int8",),
+        help="int8: dynamic-range quantization (int8 Dense kernels, activations quantized per call)",
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing OUT")
+    p.set_defaults(func=run_tflite)
+
+
+def run_tflite(args) -> int:
+    import keras_bert.models as models
+    from keras_bert.atomic import check_target
+    from keras_bert.checkpoints.keras_weights import load_state
+    from keras_bert.cli.convert import EXIT_OK, UsageError, _keras_class
+    from keras_bert.cli.source import open_source
+    from keras_bert.serving.tflite import export_tflite
+
+    out = os.fspath(args.out)
+    if os.path.lexists(out) and not args.force:
+        raise UsageError(f"{out!r} exists; pass --force to replace it")
+    check_target(out)
+    cls = _keras_class(args.head) if args.head else None
+    src = open_source(args.src)
+    problems = src.config_problems()
+    if problems:
+        raise CheckpointError(f"config does not fit the weights in {args.src!r}: {problems[0]}")
+    cls = cls or getattr(models, "TF" + src.head)
+    model = cls(src.config)
+    model.build()
+    info = load_state(model, src.state, source=args.src)
+    if info["newly_initialized"]:
+        print(
+            f"warning: {args.src!r} has no weights for {', '.join(info['newly_initialized'][:4])}: "
+            "they are random; fine-tune before serving",
+            file=sys.stderr,
+        )
+    print(f"converting {cls.__name__} to TFLite{' (int8)' if args.quantize else ''}...", file=sys.stderr)
+    export_tflite(model, out, quantize=args.quantize, overwrite=args.force)
+    print(f"exported {cls.__name__} to {out} ({os.path.getsize(out) / 1e6:.1f} MB)", file=sys.stderr)
+    return EXIT_OK

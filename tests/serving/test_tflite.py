@@ -1,0 +1,202 @@
+"""`export_tflite` / `load_tflite`: the TFLite file (XNNPACK) computes transformers' numbers for
+every head in float32, agrees with transformers' float32 MiniLM in int8, runs every row at its own
+length, and refuses bad input and bad arguments before anything is written."""
+
+import os
+
+import keras
+import numpy as np
+import pytest
+import torch
+
+import keras_bert
+from keras_bert.serving.tflite import TFLiteModel
+from tests.support.tiny import SENTENCES, random_batch
+
+ATOL = 1e-4  # float32 TFLite (XNNPACK's own kernels) vs transformers' PyTorch float32
+
+HEADS = {
+    # transformers class -> (keras_bert class, {output field: transformers attribute})
+    "BertModel": ("TFBertModel", {"last_hidden_state": "last_hidden_state", "pooler_output": "pooler_output"}),
+    "BertForMaskedLM": ("TFBertForMaskedLM", {"logits": "logits"}),
+    "BertForSequenceClassification": ("TFBertForSequenceClassification", {"logits": "logits"}),
+    "BertForTokenClassification": ("TFBertForTokenClassification", {"logits": "logits"}),
+    "BertForQuestionAnswering": (
+        "TFBertForQuestionAnswering",
+        {"start_logits": "start_logits", "end_logits": "end_logits"},
+    ),
+    "BertForNextSentencePrediction": ("TFBertForNextSentencePrediction", {"logits": "logits"}),
+    "BertForPreTraining": (
+        "TFBertForPreTraining",
+        {"prediction_logits": "prediction_logits", "seq_relationship_logits": "seq_relationship_logits"},
+    ),
+    "BertLMHeadModel": ("TFBertLMHeadModel", {"logits": "logits"}),
+}
+DATA = os.path.join(os.path.dirname(__file__), "..", "..", "examples", "data", "sentiment_test.tsv")
+TOKEN_LEVEL = {"last_hidden_state", "prediction_logits", "start_logits", "end_logits"}
+
+
+def _reference(hf_model, batch):
+    with torch.no_grad():
+        out = hf_model(**{k: torch.from_numpy(v).long() for k, v in batch.items()})
+    return out
+
+
+@pytest.mark.parametrize("hf_class", sorted(HEADS))
+def test_float32_file_equals_transformers(hf_checkpoint, tmp_path, hf_class):
+    keras_class, fields = HEADS[hf_class]
+    extra = {"is_decoder": True} if hf_class == "BertLMHeadModel" else {}
+    path, hf_model = hf_checkpoint(hf_class, **extra)
+    model = getattr(keras_bert, keras_class).from_pretrained(path)
+    file = keras_bert.export_tflite(model, tmp_path / "model.tflite", outputs=sorted(fields))
+    runner = keras_bert.load_tflite(file, num_threads=1)
+    batch = random_batch(batch=3, length=9)  # rows of 9, 7 and 5 real tokens
+    got = runner(**batch)
+    ref = _reference(hf_model, batch)
+    mask = batch["attention_mask"].astype(bool)
+    token_level = TOKEN_LEVEL | (
+        {"logits"} if hf_class in ("BertForMaskedLM", "BertForTokenClassification", "BertLMHeadModel") else set()
+    )
+    assert set(got) == set(fields)
+    for field, attr in fields.items():
+        expected = getattr(ref, attr).numpy()
+        assert got[field].shape == expected.shape, field
+        assert runner.token_level[field] == (field in token_level), field
+        if field in token_level:
+            np.testing.assert_allclose(got[field][mask], expected[mask], atol=ATOL, err_msg=field)
+            assert not got[field][~mask].any(), f"{field}: past a row's last token the runner returns 0"
+        else:
+            np.testing.assert_allclose(got[field], expected, atol=ATOL, err_msg=field)
+
+
+def test_multiple_choice(hf_checkpoint, tmp_path):
+    path, hf_model = hf_checkpoint("BertForMultipleChoice")
+    model = keras_bert.TFBertForMultipleChoice.from_pretrained(path)
+    runner = keras_bert.load_tflite(keras_bert.export_tflite(model, tmp_path / "mc.tflite"), num_threads=1)
+    flat = random_batch(batch=6, length=9)
+    batch = {k: v.reshape(2, 3, 9) for k, v in flat.items()}  # 2 questions x 3 choices
+    got = runner(**batch)
+    np.testing.assert_allclose(got["logits"], _reference(hf_model, batch).logits.numpy(), atol=ATOL)
+    assert got["logits"].shape == (2, 3) and runner.input_rank == 3
+
+
+@pytest.mark.slow
+def test_int8_file_agrees_with_transformers_on_minilm(minilm_dir, minilm_batch, tmp_path):
+    """Real checkpoint, real sentences: mean-pooled sentence embeddings of the int8 file against
+    transformers' float32 BertModel (the demo's acceptance: cosine >= 0.99); and the file holds the
+    encoder's kernels as int8 (under 0.4x the float32 file)."""
+    import transformers
+
+    model = keras_bert.TFBertModel.from_pretrained(minilm_dir)
+    int8 = keras_bert.export_tflite(model, tmp_path / "int8.tflite", quantize="int8", outputs=["last_hidden_state"])
+    fp32 = keras_bert.export_tflite(model, tmp_path / "fp32.tflite", outputs=["last_hidden_state"])
+    assert os.path.getsize(int8) < 0.4 * os.path.getsize(fp32)
+    ref_model = transformers.BertModel.from_pretrained(minilm_dir).eval()
+    with open(DATA, encoding="utf-8") as f:
+        texts = SENTENCES + [line.split("\t")[0] for line in f.read().splitlines()[1:61]]  # the demo's test split
+    tok = transformers.BertTokenizerFast.from_pretrained(minilm_dir)
+    batch = {k: v.astype("int32") for k, v in tok(texts, padding=True, return_tensors="np").items()}
+    ref = _reference(ref_model, batch).last_hidden_state.numpy()
+    got = keras_bert.load_tflite(int8)(**batch)["last_hidden_state"]
+    m = batch["attention_mask"][..., None].astype("float32")
+    ref_emb, emb = (ref * m).sum(1) / m.sum(1), (got * m).sum(1) / m.sum(1)
+    cosine = (ref_emb * emb).sum(1) / np.linalg.norm(ref_emb, axis=1) / np.linalg.norm(emb, axis=1)
+    assert cosine.min() >= 0.99, cosine.min()
+    assert np.abs(got - ref)[batch["attention_mask"].astype(bool)].max() > 1e-3  # it is quantized
+
+
+@pytest.fixture(scope="module")
+def tiny_file(tmp_path_factory):
+    from tests.support.tiny import tiny_config
+
+    keras.utils.set_random_seed(0)
+    model = keras_bert.TFBertModel(keras_bert.BertConfig(**tiny_config()))
+    model.build()
+    path = tmp_path_factory.mktemp("tflite") / "tiny.tflite"
+    return model, keras_bert.export_tflite(model, path, quantize="int8")
+
+
+def test_rows_run_at_their_own_length(tiny_file):
+    """Each row equals the same row run alone, unpadded; an empty batch gives empty outputs; a row
+    with no attention-mask 1 runs whole (as the padded model does)."""
+    model, path = tiny_file
+    runner = TFLiteModel(path, num_threads=1)
+    batch = random_batch(batch=3, length=9)
+    got = runner(**batch)
+    for b, n in enumerate((9, 7, 5)):
+        alone = runner(**{k: v[b : b + 1, :n] for k, v in batch.items()})
+        np.testing.assert_array_equal(got["last_hidden_state"][b, :n], alone["last_hidden_state"][0])
+        np.testing.assert_array_equal(got["pooler_output"][b], alone["pooler_output"][0])
+    empty = runner(**{k: v[:0] for k, v in batch.items()})
+    assert empty["last_hidden_state"].shape == (0, 9, 32) and empty["pooler_output"].shape == (0, 32)
+    masked = runner(batch["input_ids"][:1], np.zeros((1, 9), "int32"))
+    ref = model(input_ids=batch["input_ids"][:1], attention_mask=np.zeros((1, 9), "int32"))
+    np.testing.assert_allclose(masked["pooler_output"], ref["pooler_output"].numpy(), atol=0.1)  # int8 file
+    one = runner(batch["input_ids"][0])  # a single unbatched row, mask and types defaulted
+    assert one["last_hidden_state"].shape == (1, 9, 32)
+
+
+def test_bad_inputs_are_refused(tiny_file):
+    _, path = tiny_file
+    runner = keras_bert.load_tflite(path, num_threads=1)
+    ids = np.ones((2, 5), "int32")
+    with pytest.raises(ValueError, match="outside"):
+        runner(-ids)
+    with pytest.raises(ValueError, match="refused the input"):
+        runner(ids * 1000)  # past the 99-word vocabulary
+    with pytest.raises(TypeError, match="integers"):
+        runner(ids.astype("float32"))
+    with pytest.raises(ValueError, match="shape"):
+        runner(ids, np.ones((2, 4), "int32"))
+    with pytest.raises(ValueError, match="rank"):
+        runner(ids[None])
+    with pytest.raises(ValueError, match="length 0"):
+        runner(ids[:, :0])
+    np.testing.assert_array_equal(runner(ids)["pooler_output"], runner(ids, np.ones((2, 5), bool))["pooler_output"])
+
+
+def test_bad_arguments_write_nothing(tiny_file, tmp_path):
+    model, path = tiny_file
+    target = tmp_path / "out.tflite"
+    with pytest.raises(ValueError, match="quantize"):
+        keras_bert.export_tflite(model, target, quantize="int4")
+    with pytest.raises(ValueError, match="no tensor output"):
+        keras_bert.export_tflite(model, target, outputs=["logits"])
+    assert os.listdir(tmp_path) == []
+    target.write_bytes(b"keep")
+    with pytest.raises(FileExistsError):
+        keras_bert.export_tflite(model, target)
+    assert target.read_bytes() == b"keep"
+    keras_bert.export_tflite(model, target, overwrite=True)
+    assert keras_bert.load_tflite(target).output_names == ("last_hidden_state", "pooler_output")
+    with pytest.raises(FileNotFoundError):
+        keras_bert.load_tflite(tmp_path / "missing.tflite")
+    with pytest.raises(ValueError, match="num_threads"):
+        keras_bert.load_tflite(path, num_threads=0)
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        bf16 = keras_bert.TFBertModel(model.config)
+    finally:
+        keras.config.set_dtype_policy(previous)
+    with pytest.raises(ValueError, match="float32"):
+        keras_bert.export_tflite(bf16, tmp_path / "bf16.tflite")
+
+
+def test_convert_cli(hf_checkpoint, tmp_path, capsys):
+    """`tools/convert tflite`: the file computes transformers' numbers for the checkpoint's head;
+    an existing OUT needs --force (exit 2, file untouched); an unknown --head is a usage error."""
+    from keras_bert.cli.convert import main
+
+    path, hf_model = hf_checkpoint("BertForSequenceClassification", num_labels=3)
+    out = tmp_path / "cls.tflite"
+    assert main(["tflite", path, str(out)]) == 0
+    batch = random_batch(batch=3, length=9)
+    got = keras_bert.load_tflite(out, num_threads=1)(**batch)
+    np.testing.assert_allclose(got["logits"], _reference(hf_model, batch).logits.numpy(), atol=ATOL)
+    size = out.stat().st_size
+    assert main(["tflite", path, str(out), "--quantize", "int8"]) == 2
+    assert out.stat().st_size == size
+    assert main(["tflite", path, str(out), "--quantize", "int8", "--force"]) == 0
+    assert main(["tflite", path, str(tmp_path / "x.tflite"), "--head", "BertForNothing"]) == 2
+    assert "--head" in capsys.readouterr().err
