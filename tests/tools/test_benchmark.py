@@ -430,3 +430,39 @@ def test_entry_point_help_lists_every_flag_and_section_without_loading_framework
     )
     out = subprocess.run([sys.executable, "-c", probe, os.path.join(ROOT, "tools")], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_precision_tflite_variant_agrees_with_fp32_and_its_directory_goes(bench, make_tiny_config, monkeypatch):
+    """The int8 TFLite variant: one export per model into the section's temporary directory, outputs
+    as the predict_fn variants give them (the embedding pooling and the speed impls read both)."""
+    import keras
+
+    import keras_bert
+
+    precision = importlib.import_module("kb_benchmarking.sections.precision")
+    seen = []
+    monkeypatch.setattr(precision, "_run", lambda context, directory: seen.append(directory) or [])
+    assert precision.run(SimpleNamespace()) == [] and len(seen) == 1 and not os.path.exists(seen[0])
+
+    import tempfile
+
+    keras.utils.set_random_seed(0)
+    config = make_tiny_config(vocab_size=1100, max_position_embeddings=128)
+    model, head = keras_bert.TFBertModel(config), keras_bert.TFBertForSequenceClassification(config)
+    ids = np.random.default_rng(0).integers(1000, 1100, (3, 16)).astype("int32")
+    mask = np.ones_like(ids)
+    mask[1, 10:] = mask[2, 4:] = 0
+    with tempfile.TemporaryDirectory() as directory:
+        fns = precision.predict_fns({"fp32": (model, None)}, ["last_hidden_state"], directory)
+        logits = precision.predict_fns({"fp32": (head, None)}, ["logits"], directory)
+        assert list(fns) == list(logits) == ["fp32", precision.TFLITE]
+        assert sorted(os.listdir(directory)) == ["0-TFBertModel.tflite", "1-TFBertForSequenceClassification.tflite"]
+        h = {k: np.asarray(fn(ids, mask)["last_hidden_state"]) for k, fn in fns.items()}
+        m = mask[..., None].astype("float32")
+        pooled = {k: (v * m).sum(1) / m.sum(1) for k, v in h.items()}
+        a, b = (v / np.linalg.norm(v, axis=1, keepdims=True) for v in pooled.values())
+        assert (a * b).sum(1).min() > 0.99
+        assert not h[precision.TFLITE][mask == 0].any()  # zeros at padding, which the pooling ignores
+        out = {k: np.asarray(fn(ids, mask)["logits"]) for k, fn in logits.items()}
+        assert out[precision.TFLITE].shape == out["fp32"].shape == (3, config.num_labels)
+        assert np.abs(out[precision.TFLITE] - out["fp32"]).max() < 0.1

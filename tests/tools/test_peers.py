@@ -285,7 +285,7 @@ def test_tokenizer_rows_exactness_and_ratios(peers):
 
 def peer_results(peers, unpadded=1.5, int8=1.1, bf16=0.9, tok_tf=1.2, tok_rust=3.5, exact=1.0, broken=None):
     names = peers.contenders
-    ort = names.MODEL_GROUPS["int8"][2].name
+    ort = next(c.name for c in names.MODEL_GROUPS["int8"] if c.peer)
     rows = [dict(table="header", gemm_fp32_gflops=190.0)]
     for point in ("examples/data b8", "8x128 half padded"):
         rows.append(dict(table="B", point=point, contender="keras_bert unpadded", **{"vs best peer": unpadded}))
@@ -310,8 +310,14 @@ def peer_results(peers, unpadded=1.5, int8=1.1, bf16=0.9, tok_tf=1.2, tok_rust=3
 def test_acceptance_lines_pass_and_fail_on_the_thresholds(peers):
     lines = peers.report.acceptance(peer_results(peers))
     got = {(line["check"].split(":")[0], line["ok"]) for line in lines}
-    assert got == {("item 1", "PASS"), ("item 2", "PASS"), ("item 3", "FAIL"), ("item 4", "PASS")}
-    assert len(lines) == 2 + 2 + 2 + 6
+    assert got == {
+        ("item 1", "PASS"),
+        ("item 2", "PASS"),
+        ("item 2 reference (not a check)", "info"),
+        ("item 3", "FAIL"),
+        ("item 4", "PASS"),
+    }
+    assert len(lines) == 2 + 2 * 2 + 2 + 6
     assert "item 1: keras_bert unpadded >= 1.4x best padded fp32 peer, 8x128 half padded" in {l["check"] for l in lines}
     lines = peers.report.acceptance(peer_results(peers, unpadded=1.39, bf16=1.0, tok_rust=2.9, exact=0.999))
     ok = {line["check"]: line["ok"] for line in lines}
@@ -322,9 +328,12 @@ def test_acceptance_lines_pass_and_fail_on_the_thresholds(peers):
 
 def test_acceptance_missing_rows_fail_with_the_reason(peers):
     lines = peers.report.acceptance(peer_results(peers, broken="keras_bert int8"))
-    item2 = [line for line in lines if line["check"].startswith("item 2")]
+    item2 = [line for line in lines if line["check"].startswith("item 2:")]
     assert len(item2) == 2 and all(line["ok"] == "FAIL" for line in item2)
     assert item2[0]["value"].startswith("missing: TypeError: predict_fn() got an unexpected keyword argument")
+    reference = [line for line in lines if line["check"].startswith("item 2 reference")]
+    assert len(reference) == 2 and {line["ok"] for line in reference} == {"info"}
+    assert reference[0]["value"].startswith("missing: TypeError: predict_fn()")
     results = peer_results(peers)
     results["peers"] = [
         r for r in results["peers"] if r.get("table") != "C" or r["contender"] != "keras_bert TFBertTokenizer"
@@ -335,7 +344,8 @@ def test_acceptance_missing_rows_fail_with_the_reason(peers):
     # int8 timed without ORT int8 beside it: not a pass
     results = peer_results(peers)
     results["peers"][3]["best peer"] = "something else"
-    assert peers.report.acceptance(results)[2]["ok"] == "FAIL"
+    line = peers.report.acceptance(results)[2]
+    assert line["ok"] == "FAIL" and line["value"] == "missing: ONNX Runtime int8 (dynamic) not timed"
     # precision section's int8 agreement joins item 2 when that section ran
     results = peer_results(peers)
     results["precision"] = [dict(variant="int8 (model.quantize)", argmax_agreement=0.98, cosine_min=0.995)]
@@ -372,3 +382,238 @@ def test_peer_tokenizers_section_is_table_c_alone_and_not_in_the_default_run(pee
     assert "(C)" in text and "(A)" not in text
     assert "peer_tokenizers" not in peers.cli.parse_args([]).sections
     assert peers.cli.selected_sections("peer_tokenizers,peers") == ["peers", "peer_tokenizers"]
+
+
+# -- the int8 TFLite contender and the peer_int8 section ----------------------------------------------------
+TFLITE = "keras_bert int8 TFLite (XNNPACK, unpadded)"
+
+
+def int8_rows(peers, ratios, point="1x128 25% pad"):
+    """Table-A int8 rows as model_rows writes them: {contender: ratio over ORT int8, or an error string}."""
+    ort = next(c.name for c in peers.contenders.MODEL_GROUPS["int8"] if c.peer)
+    rows = []
+    for name, value in ratios.items():
+        row = dict(table="A", point=point, padding="25%", precision="int8", contender=name)
+        if isinstance(value, str):
+            row["error"] = value
+        else:
+            row.update({"vs best peer": value, "best peer": ort})
+        rows.append(row)
+    return rows
+
+
+def test_int8_group_has_the_tflite_contender_marked_unpadded(peers):
+    group = peers.contenders.MODEL_GROUPS["int8"]
+    tflite = next(c for c in group if c.kind == "keras_bert-int8-tflite")
+    assert tflite.name == TFLITE and not tflite.peer and tflite.unpadded and tflite.env is None
+    assert [c.name for c in group if c.peer] == ["ONNX Runtime int8 (dynamic)"]  # still the only peer
+    assert peers.contenders.INT8_PLAIN in {c.name for c in group if not c.peer and not c.unpadded}
+    # every row that computes real tokens only says so in its label, and only those
+    for members in peers.contenders.MODEL_GROUPS.values():
+        assert all(c.unpadded == ("unpadded" in c.name) for c in members)
+    worker = importlib.import_module("kb_benchmarking_peers.peers.worker")
+    assert tflite.kind.startswith(worker.MAIN_VENV)  # its runner lives in main_venv.py
+    # the ratio is still over the padded peer: an unpadded row never becomes "best peer"
+    point = peers.tables.Point("A", "1x128 25% pad", real_tokens=96, padding=0.25)
+    times = [{"keras_bert int8": [2.0] * 3, TFLITE: [0.5] * 3, "ONNX Runtime int8 (dynamic)": [1.0] * 3}]
+    rows = peers.tables.model_rows("int8", [point], group, {}, times, None)
+    by = {r["contender"]: r for r in rows}
+    assert by[TFLITE]["vs best peer"] == 2.0 and by[TFLITE]["best peer"] == "ONNX Runtime int8 (dynamic)"
+    assert by["keras_bert int8 unpadded"]["error"] == "not timed"
+
+
+def test_item_2_uses_the_best_keras_bert_int8_row_and_names_it(peers):
+    ort = "ONNX Runtime int8 (dynamic)"
+    rows = int8_rows(peers, {"keras_bert int8": 0.6, "keras_bert int8 unpadded": 0.8, TFLITE: 1.3, ort: 1.0})
+    lines = peers.report.acceptance({"peer_int8": [dict(table="header")] + rows})
+    assert lines == [
+        dict(check=f"item 2: best keras_bert int8 row ({TFLITE}) >= 1.0x {ort}, 1x128 25% pad", value=1.3, ok="PASS"),
+        dict(
+            check=f"item 2 reference (not a check): keras_bert int8 (predict_fn, padded) / {ort}, 1x128 25% pad",
+            value=0.6,
+            ok="info",
+        ),
+    ]
+    # the TFLite row broken: the best of the others, and it fails on the threshold
+    rows = int8_rows(peers, {"keras_bert int8": 0.6, "keras_bert int8 unpadded": 0.8, TFLITE: "RuntimeError: x"})
+    best, reference = peers.report.acceptance({"peer_int8": rows})
+    assert best["check"].startswith("item 2: best keras_bert int8 row (keras_bert int8 unpadded) >= 1.0x")
+    assert (best["value"], best["ok"], reference["value"]) == (0.8, "FAIL", 0.6)
+    # every keras_bert int8 row broken: a failing line with the plain row's error
+    rows = int8_rows(peers, {"keras_bert int8": "TypeError: quantize", TFLITE: "RuntimeError: x"})
+    best, reference = peers.report.acceptance({"peer_int8": rows})
+    assert best["check"] == f"item 2: best keras_bert int8 row >= 1.0x {ort}, 1x128 25% pad"
+    assert (best["value"], best["ok"]) == ("missing: TypeError: quantize", "FAIL")
+    assert (reference["value"], reference["ok"]) == ("missing: TypeError: quantize", "info")
+
+
+def test_peer_int8_section_gives_item_2_alone_and_renders_table_a(peers):
+    rows = [dict(table="header", gemm_fp32_gflops=190.0)]
+    for point in ("1x128 25% pad", "8x128 25% pad"):
+        rows += int8_rows(peers, {"keras_bert int8": 0.6, TFLITE: 1.2, "ONNX Runtime int8 (dynamic)": 1.0}, point)
+    precision = [dict(variant="int8 TFLite (XNNPACK)", argmax_agreement=1.0, cosine_min=0.999)]
+    results = {"peer_int8": rows, "precision": precision}
+    lines = peers.report.acceptance(results)
+    item2 = [line for line in lines if line["check"].startswith("item 2")]
+    assert len(item2) == 2 * 2 + 2  # best row and reference per point, then the precision pair
+    assert not [line for line in lines if line["check"].startswith(("item 1", "item 3", "item 4"))]
+    text = peers.report.render({"machine": {}, "roofline": {}, "peer_int8": rows})
+    assert "(A)" in text and "(B)" not in text and TFLITE in text and "int8 group alone" in text
+    # run beside the full section: each line names its section, the precision pair comes once
+    both = dict(peer_results(peers), **results)
+    lines = peers.report.acceptance(both)
+    assert all(line["check"].endswith(("[peers]", "[peer_int8]")) for line in lines if line["check"].startswith("item"))
+    assert len([line for line in lines if "agreement" in line["check"] and line["check"].startswith("item 2")]) == 1
+    assert len([line for line in lines if line["check"].startswith("item 2: best")]) == 2 + 2  # per section
+    cli = peers.cli
+    assert "peer_int8" not in cli.parse_args([]).sections
+    assert cli.selected_sections("peer_int8,peers,peer_tokenizers") == ["peers", "peer_tokenizers", "peer_int8"]
+
+
+@pytest.fixture(scope="module")
+def sections_peers(peers):
+    return importlib.import_module("kb_benchmarking_peers.sections.peers")
+
+
+def fake_checkpoint(path, weights=b"weights"):
+    os.makedirs(path, exist_ok=True)
+    with open(os.path.join(path, "config.json"), "w") as f:
+        f.write("{}")
+    with open(os.path.join(path, "model.safetensors"), "wb") as f:
+        f.write(weights)
+    return str(path)
+
+
+def test_tflite_cache_path_follows_checkpoint_and_source(sections_peers, tmp_path):
+    package = tmp_path / "keras_bert"
+    (package / "serving").mkdir(parents=True)
+    (package / "layers").mkdir()
+    (package / "serving" / "tflite.py").write_text("a = 1\n")
+    (package / "layers" / "dense.py").write_text("b = 1\n")
+    (package / "inference.py").write_text("c = 1\n")
+    ckpt = fake_checkpoint(tmp_path / "ckpt")
+    path = sections_peers.tflite_path(str(tmp_path / "root"), ckpt, str(package))
+    assert path.startswith(str(tmp_path / "root" / "tflite" / "bert-base-")) and path.endswith("int8.tflite")
+    assert sections_peers.tflite_path(str(tmp_path / "root"), ckpt, str(package)) == path  # stable
+    (package / "inference.py").write_text("c = 2\n")  # not a listed source: same file
+    assert sections_peers.tflite_path(str(tmp_path / "root"), ckpt, str(package)) == path
+    seen = {path}
+    for change in (
+        lambda: (package / "layers" / "dense.py").write_text("b = 2\n"),
+        lambda: (package / "layers" / "new.py").write_text(""),
+        lambda: (package / "serving" / "tflite.py").write_text("a = 2\n"),
+        lambda: fake_checkpoint(tmp_path / "ckpt", b"other weights"),
+    ):
+        change()
+        seen.add(sections_peers.tflite_path(str(tmp_path / "root"), ckpt, str(package)))
+    assert len(seen) == 5
+    # the real package: its key covers serving/tflite.py and the layers
+    assert len(sections_peers.source_key()) == 12
+
+
+def test_peer_int8_runs_table_a_int8_group_alone_on_the_shared_path(sections_peers, monkeypatch, tmp_path):
+    built, groups = [], []
+    monkeypatch.setattr(sections_peers.envs, "ensure", lambda spec, root: built.append(spec.name) or sys.executable)
+    monkeypatch.setattr(sections_peers, "export_onnx", lambda *a: {"int8": "model.int8.onnx"})
+    monkeypatch.setattr(sections_peers, "export_tflite", lambda ckpt, root, work: {"int8": f"{root}/x.tflite"})
+    probe = np.zeros((2, 8, 8)).tolist()
+    monkeypatch.setattr(sections_peers, "reference_in_process", lambda ckpt, points: [probe] * len(points))
+
+    def run_group(tag, members, spec, pythons, work, n_points, plan):
+        groups.append((tag, spec))
+        names = [c.name for c in members]
+        ready = {n: {"points": [{"probe": probe}] * n_points, "version": "v"} for n in names}
+        return ready, [{n: [1.0, 1.0, 1.0] for n in names}] * n_points
+
+    monkeypatch.setattr(sections_peers, "run_group", run_group)
+    context = SimpleNamespace(
+        quick=True,
+        workdir=str(tmp_path / "work"),
+        roofline_gflops=100.0,
+        checkpoints={"bert-base": fake_checkpoint(tmp_path / "ckpt")},
+        peers_dir=str(tmp_path / "root"),
+    )
+    rows = sections_peers.run(context, model_groups=("int8",))
+    assert built == ["ort"]  # only the ONNX Runtime environment
+    assert [tag for tag, _ in groups] == ["model-int8"]
+    spec = groups[0][1]
+    assert len(spec["points"]) == 2 and spec["onnx"] == {"int8": "model.int8.onnx"}
+    assert spec["tflite"] == {"int8": f"{context.peers_dir}/x.tflite"}
+    assert rows[0]["table"] == "header" and "load_average_end" in rows[0]
+    group = peers_group_names(sections_peers)
+    assert [(r["table"], r["point"], r["contender"]) for r in rows[1:]] == [
+        ("A", point, name) for point in ("1x128 25% pad", "8x128 25% pad") for name in group
+    ]
+    assert all(r["max |diff|"] == 0.0 and r["vs best peer"] == 1.0 for r in rows[1:])
+    assert sections_peers.needed_envs(tokenizers_only=True) == {"tf457", "kerashub"}
+    assert sections_peers.needed_envs() is None
+
+
+def peers_group_names(sections_peers):
+    return [c.name for c in sections_peers.contenders.MODEL_GROUPS["int8"]]
+
+
+@pytest.fixture(scope="module")
+def tiny_bert_checkpoint(tmp_path_factory):
+    """A tiny random TFBertModel saved with save_pretrained (the twin reads it too)."""
+    import keras
+
+    import keras_bert
+    from tests.support.tiny import tiny_config
+
+    keras.utils.set_random_seed(0)
+    model = keras_bert.TFBertModel(keras_bert.BertConfig(**tiny_config(vocab_size=1100, max_position_embeddings=128)))
+    model.build()
+    path = str(tmp_path_factory.mktemp("tiny") / "bert")
+    model.save_pretrained(path)
+    return path
+
+
+def test_tflite_export_runs_once_in_its_own_process_and_the_runner_matches_fp32(
+    peers, sections_peers, tiny_bert_checkpoint, tmp_path, monkeypatch
+):
+    import tensorflow as tf
+
+    main_venv = importlib.import_module("kb_benchmarking_peers.peers.main_venv")
+    worker = importlib.import_module("kb_benchmarking_peers.peers.worker")
+    monkeypatch.setattr(main_venv, "_tf", lambda: tf)  # a worker sets TF's threads first; TF runs here already
+    root, work = str(tmp_path / "root"), str(tmp_path / "work")
+    os.makedirs(work)
+    got = sections_peers.export_tflite(tiny_bert_checkpoint, root, work)
+    path = sections_peers.tflite_path(root, tiny_bert_checkpoint)
+    assert got == {"int8": path} and os.path.isfile(path), open(os.path.join(work, "tflite_export.log")).read()
+    assert os.listdir(os.path.dirname(path)) == ["int8.tflite"]  # written atomically: no temporaries left
+    stamp = os.stat(path).st_mtime_ns
+    os.remove(os.path.join(work, "tflite_export.log"))
+    assert sections_peers.export_tflite(tiny_bert_checkpoint, root, work) == {"int8": path}
+    assert os.stat(path).st_mtime_ns == stamp and not os.listdir(work)  # cached: no second export
+    # a failed export is an error naming it, not an exception
+    failed = sections_peers.export_tflite(fake_checkpoint(tmp_path / "broken"), root, work)
+    assert list(failed) == ["error"] and failed["error"].startswith("TFLite export failed (1): ")
+    made = [(ids % 1100, mask) for ids, mask in peers.batches.fixed_padding_batches(2, 16, 0.25, count=1)]
+    runner = main_venv.make("keras_bert-int8-tflite", dict(checkpoint=tiny_bert_checkpoint, tflite=got))
+    assert runner.version.startswith("keras_bert.load_tflite (") and "XNNPACK" in runner.version
+    ids, mask = made[0]
+    out = runner(made)[0]
+    fp32 = main_venv.make("keras_bert-fp32", dict(checkpoint=tiny_bert_checkpoint))(made)[0]
+    assert out.shape == fp32.shape == ids.shape + (fp32.shape[-1],)
+    real = mask.astype(bool)
+    assert np.abs(out[real] - fp32[real]).max() < 0.1  # dynamic-range int8 on a tiny random model
+    assert not out[~real].any()  # each row ran at its real length: zeros past it
+    # the probe compares real positions only, against the twin, here computed in process
+    point = SimpleNamespace(path=_saved(peers, made, tmp_path))
+    reference = sections_peers.reference_in_process(tiny_bert_checkpoint, [point])
+    diff = np.abs(np.asarray(worker.probe(out, mask)) - np.asarray(reference[0])).max()
+    assert 0 < diff < 0.1
+
+
+def test_a_failed_tflite_export_fails_its_contender_alone(peers, sections_peers, tmp_path):
+    tflite = next(c for c in peers.contenders.MODEL_GROUPS["int8"] if c.kind == "keras_bert-int8-tflite")
+    spec = dict(checkpoint="unused", points=[], task="model", tflite={"error": "TFLite export failed (1): boom"})
+    plan = dict(repeats=1, min_seconds=0)
+    ready, times = sections_peers.run_group("t", (tflite,), spec, {}, str(tmp_path), 0, plan)
+    assert ready == {tflite.name: {"error": "TFLite export failed (1): boom"}} and times == []
+
+
+def _saved(peers, made, tmp_path):
+    return peers.batches.save(made, str(tmp_path / "point.npz"))

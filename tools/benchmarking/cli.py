@@ -14,8 +14,9 @@ Sections:
              (vs transformers BertModel SDPA when installed), BERT-base and MiniLM shapes
   retrace    traces after warm-up across 20 calls of mixed batch sizes and lengths
   training   sequence-classification step time, Keras train_step vs twin + AdamW
-  precision  bf16 (mixed_bfloat16) and int8 (predict_fn(quantize="int8"), and Keras' model.quantize) speed and
-             agreement vs fp32 (argmax agreement: pass --classifier/--sentences for a trained head)
+  precision  bf16 (mixed_bfloat16) and int8 (predict_fn(quantize="int8"), the int8 TFLite file, Keras'
+             model.quantize) speed and agreement vs fp32 (argmax agreement: pass --classifier/--sentences
+             for a trained head)
   input_checks  cost of the in-graph input validation (check_inputs on vs off), BERT-base 8x128
   tokenizer  TFBertTokenizer vs BertTokenizerFast vs BertTokenizer, strings/s
   serving    exported SavedModel latency, strings in vs token ids in
@@ -23,11 +24,13 @@ Sections:
              vs the twin, one worker process per backend, calls interleaved (BERT-base 8x128, MiniLM 32x128)
   unpadded   real tokens/s of predict_fn padded vs unpadded=True, BERT-base, examples/data lengths
              (batch 8, 32) and a half-padded 8x128 mix, paired ratios
-  peers      keras_bert (fp32, bf16, int8, each padded and unpadded) vs transformers 5 torch, the twin,
+  peers      keras_bert (fp32, bf16, int8, each padded and unpadded; int8 TFLite) vs transformers 5 torch, the twin,
              transformers 4.57 TF, keras-hub and ONNX Runtime (plain, optimized, int8 dynamic), each in
              its own process and pinned virtual environment (built once, cached under --peers-dir);
              tables A (25% padding), B (the unpadded goal's length mixes), C (tokenizers, exactness)
   peer_tokenizers  table C alone (not in the default run): builds only the tokenizer peers' environments
+  peer_int8  table A's int8 group alone (not in the default run): keras_bert int8 (predict_fn, and the
+             int8 TFLite file on XNNPACK) vs ONNX Runtime int8; builds only the ONNX Runtime environment
 The roofline is an fp32 matmul measured in the same run; each inference result is also
 given as a fraction of it, FLOPs counted from the config.
 """
@@ -56,8 +59,9 @@ SECTIONS = {
     "unpadded": "unpadded",
     "peers": "peers",
     "peer_tokenizers": "peer_tokenizers",
+    "peer_int8": "peer_int8",
 }
-NOT_DEFAULT = ("peer_tokenizers",)  # table C alone: the peers section holds it
+NOT_DEFAULT = ("peer_tokenizers", "peer_int8")  # parts of the peers section alone: it holds them
 
 
 def parse_args(argv=None):

@@ -3,6 +3,8 @@
 A contender is one worker process. `env` None = the main .venv; otherwise a name in envs.SPECS.
 `peer` marks everything that is not keras_bert's TensorFlow model (the twin counts as a peer:
 users could pick it); a ratio "vs best peer" is over the fastest *padded* peer of the same group.
+`unpadded` marks the rows that compute real tokens only (predict_fn(unpadded=True), and the
+TFLite file, which runs each row alone at its real length); their labels say so.
 Groups run one after the other (their workers alive together, rounds interleaved), so at most
 one group's models are in memory at a time.
 """
@@ -51,9 +53,13 @@ MODEL_GROUPS = {
     "int8": (
         _keras_bert("int8"),
         _keras_bert("int8", unpadded=True),
+        Contender(
+            "keras_bert int8 TFLite (XNNPACK, unpadded)", "keras_bert-int8-tflite", peer=False, unpadded=True
+        ),  # keras_bert.export_tflite(quantize="int8") + load_tflite: one row per invoke, real tokens only
         Contender("ONNX Runtime int8 (dynamic)", "ort-int8", env="ort"),
     ),
 }
+INT8_PLAIN = "keras_bert int8"  # predict_fn(quantize="int8"), padded: item 2's reference ratio
 REFERENCE = "twin (keras_bert.torch, sdpa)"  # max |diff| is against this one's fp32 output
 
 TOKENIZERS = (

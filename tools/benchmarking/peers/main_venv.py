@@ -13,6 +13,10 @@ and `runner.version` names what ran. keras_bert is imported only here (never in 
                                              stored in bfloat16, as the torch peers' .to(torch.bfloat16)
                                              and keras-hub's dtype="bfloat16" (mixed_bfloat16 keeps fp32
                                              weights and casts them to bfloat16 on every call)
+    keras_bert-int8-tflite                   load_tflite(spec["tflite"]["int8"], num_threads=threads()): the
+                                             file tflite_export.py wrote (export_tflite(quantize="int8"),
+                                             cached per checkpoint and keras_bert source); XNNPACK, one
+                                             row per invoke at its real length (so an unpadded row)
     twin-{fp32,bf16}                         keras_bert.torch.BertModel, SDPA; bf16 = .to(torch.bfloat16)
     transformers5-{fp32,bf16}                transformers.BertModel, attn_implementation="sdpa"
     keras_bert-tokenizer                     TFBertTokenizer under tf.function (input_signature [None] strings)
@@ -43,6 +47,8 @@ def _torch():
 
 def make(kind, spec):
     family = kind.split("-")[0]
+    if kind == "keras_bert-int8-tflite":
+        return _keras_bert_tflite(spec["tflite"]["int8"])
     if family == "keras_bert" and kind != "keras_bert-tokenizer":
         return _keras_bert(kind, spec["checkpoint"])
     if family in ("twin", "transformers5"):
@@ -74,6 +80,24 @@ def _keras_bert(kind, path):
     fn = keras_bert.predict_fn(model, outputs=["last_hidden_state"], unpadded=unpadded, freeze=freeze, **extra)
     version = f"keras {keras.__version__}" + (", predict_fn(freeze=True)" if freeze else "")
     return Runner(lambda ids, mask: fn(ids, mask)["last_hidden_state"].numpy(), version)
+
+
+def _keras_bert_tflite(path):
+    """The int8 TFLite file at `path` (written by tflite_export.py before the workers start), run
+    by load_tflite with the benchmark's threads."""
+    tf = _tf()
+    import keras_bert
+
+    tfl = keras_bert.load_tflite(path, num_threads=threads())
+    try:  # the interpreter load_tflite picks: LiteRT's where installed, else TensorFlow's
+        import ai_edge_litert  # noqa: F401
+
+        interpreter = "ai-edge-litert"
+    except ImportError:
+        interpreter = f"tf.lite {tf.__version__}"
+    return Runner(
+        lambda ids, mask: tfl(ids, mask)["last_hidden_state"], f"keras_bert.load_tflite ({interpreter}, XNNPACK)"
+    )
 
 
 def _torch_model(kind, path):

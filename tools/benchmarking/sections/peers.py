@@ -4,10 +4,14 @@
 
 The first run builds three pinned virtual environments (transformers 4.57 TF + tf-keras, keras-hub,
 ONNX Runtime; see peers/envs.py) under ~/.cache/keras_bert/peers (or --peers-dir) and exports the
-BERT-base checkpoint to ONNX (plain, ORT-optimized, int8 dynamic; cached per checkpoint content);
-later runs reuse them. Every contender loads the same HF checkpoint directory (random BERT-base
-weights written by workload.make_checkpoints), runs in its own worker process with 2 threads,
-and the parent times one pass over a point's batches per turn, turns rotated per repeat.
+BERT-base checkpoint to ONNX (plain, ORT-optimized, int8 dynamic; cached per checkpoint content)
+and to an int8 TFLite file (keras_bert.export_tflite in its own process, under tflite/, cached per
+checkpoint content and keras_bert's TFLITE_SOURCES, so a change to them re-exports); later runs
+reuse them. Every contender loads the same HF checkpoint directory (random BERT-base weights
+written by workload.make_checkpoints), runs in its own worker process with 2 threads, and the
+parent times one pass over a point's batches per turn, turns rotated per repeat. Section
+peer_int8 runs table A's int8 group alone (its max |diff| reference, the fp32 twin, then runs in
+the parent process); section peer_tokenizers, table C alone.
 
 Tables (all throughput on REAL tokens; "vs best peer" = paired ratio to the fastest padded peer
 of the same precision; peer = anything but keras_bert's TF model, the twin included):
@@ -41,8 +45,10 @@ EXPORT_TIMEOUT_S = 1200
 log = pool.log_stderr
 
 
-def run(context, tokenizers_only=False):
-    """Header + tables A, B, C; with tokenizers_only, header + table C (section peer_tokenizers)."""
+def run(context, tokenizers_only=False, model_groups=None):
+    """Header + tables A, B, C; with tokenizers_only, header + table C (section peer_tokenizers);
+    with model_groups (names in contenders.MODEL_GROUPS), header + those groups' table-A rows only
+    (section peer_int8), building only the environments they need."""
     plan = PLAN["quick" if context.quick else "full"]
     root = getattr(context, "peers_dir", None) or envs.DEFAULT_ROOT
     work = os.path.join(context.workdir, "peers")
@@ -50,23 +56,41 @@ def run(context, tokenizers_only=False):
     header = dict(table="header", gemm_fp32_gflops=round(context.roofline_gflops, 1))
     header.update(repeats=plan["repeats"], min_seconds_per_timing=plan["min_seconds"])
     header["load_average_start"] = environment.load_average()
-    needed = {c.env for c in contenders.TOKENIZERS if c.env} if tokenizers_only else None
-    pythons = build_envs(root, needed)
-    rows = [] if tokenizers_only else model_tables(context, plan, pythons, root, work)
-    rows += tokenizer_table(plan, pythons, work)
+    pythons = build_envs(root, needed_envs(tokenizers_only, model_groups))
+    rows = [] if tokenizers_only else model_tables(context, plan, pythons, root, work, model_groups)
+    if model_groups is None:
+        rows += tokenizer_table(plan, pythons, work)
     header["load_average_end"] = environment.load_average()
     return [header] + rows
 
 
-def model_tables(context, plan, pythons, root, work):
-    """Tables A and B: every model contender, each precision group in turn."""
+def needed_envs(tokenizers_only=False, model_groups=None):
+    """The environment names a run needs (None: all of them)."""
+    if tokenizers_only:
+        return {c.env for c in contenders.TOKENIZERS if c.env}
+    if model_groups is not None:
+        return {c.env for g in model_groups for c in contenders.MODEL_GROUPS[g] if c.env}
+    return None
+
+
+def model_tables(context, plan, pythons, root, work, groups=None):
+    """Tables A and B: every model contender, each precision group in turn; with `groups`, only
+    those groups, on table A's points (max |diff| then against the twin run in this process)."""
     checkpoint = context.checkpoints["bert-base"]
-    onnx = export_onnx(pythons, checkpoint, root, work)
-    points = model_points(plan, work)
+    names = list(contenders.MODEL_GROUPS) if groups is None else list(groups)
+    needs_onnx = any(c.env == "ort" for g in names for c in contenders.MODEL_GROUPS[g])
+    onnx = export_onnx(pythons, checkpoint, root, work) if needs_onnx else {}
+    points = model_points(plan, work, "AB" if groups is None else "A")
+    needs_tflite = any(c.kind == TFLITE_KIND for g in names for c in contenders.MODEL_GROUPS[g])
+    tflite = export_tflite(checkpoint, root, work) if needs_tflite else {}
     rows, reference = [], None
-    for group, members in contenders.MODEL_GROUPS.items():
+    if "fp32" not in names:
+        reference = reference_in_process(checkpoint, points)
+    for group in names:
+        members = contenders.MODEL_GROUPS[group]
         group_points = points if group == "fp32" else [p for p in points if p.table == "A"]
         spec = dict(checkpoint=checkpoint, points=[p.path for p in group_points], task="model", onnx=onnx)
+        spec["tflite"] = tflite
         ready, times = run_group(f"model-{group}", members, spec, pythons, work, len(group_points), plan)
         if group == "fp32":
             reference = reference_probes(ready.get(contenders.REFERENCE, {}), len(points))
@@ -99,6 +123,51 @@ def checkpoint_key(checkpoint):
     return digest.hexdigest()[:12]
 
 
+TFLITE_KIND = "keras_bert-int8-tflite"
+TFLITE_SOURCES = ("serving/tflite.py", "layers/*.py")  # keras_bert's files that shape the exported graph
+
+
+def source_key(package_dir=None):
+    """A short hash of keras_bert's TFLITE_SOURCES (names and contents): a code change re-exports."""
+    import glob
+    import importlib.util
+
+    if package_dir is None:
+        package_dir = importlib.util.find_spec("keras_bert").submodule_search_locations[0]
+    digest = hashlib.sha256()
+    for pattern in TFLITE_SOURCES:
+        for path in sorted(glob.glob(os.path.join(package_dir, pattern))):
+            digest.update(os.path.relpath(path, package_dir).encode() + b"\0")
+            with open(path, "rb") as f:
+                digest.update(f.read())
+    return digest.hexdigest()[:12]
+
+
+def tflite_path(root, checkpoint, package_dir=None):
+    """Where the int8 TFLite export of `checkpoint` is cached, keyed by the checkpoint's content
+    and keras_bert's source (export_tflite below writes it there, atomically)."""
+    key = f"bert-base-{checkpoint_key(checkpoint)}-src-{source_key(package_dir)}"
+    return os.path.join(root, "tflite", key, "int8.tflite")
+
+
+def reference_in_process(checkpoint, points):
+    """[probe] per point: the fp32 twin's (contenders.REFERENCE) on each point's first batch, run
+    here through the same runner its worker uses; None (no max |diff| column) if it fails."""
+    from ..peers import main_venv, worker
+
+    kind = next(c.kind for g in contenders.MODEL_GROUPS.values() for c in g if c.name == contenders.REFERENCE)
+    try:
+        runner = main_venv.make(kind, dict(checkpoint=checkpoint))
+        out = []
+        for point in points:
+            first = batches.load(point.path)[:1]
+            out.append(worker.probe(runner(first)[0], first[0][1]))
+        return out
+    except Exception as error:  # noqa: BLE001 (the table loses its max |diff| column, not its numbers)
+        log(f"reference {contenders.REFERENCE} in process failed: {worker.describe(error)}")
+        return None
+
+
 def export_onnx(pythons, checkpoint, root, work):
     """{"fp32" | "optimized" | "int8": .onnx path} (peers/onnx_export.py in the ort env), or {"error": ...}."""
     from ..peers import onnx_export
@@ -109,28 +178,53 @@ def export_onnx(pythons, checkpoint, root, work):
     out = os.path.join(root, "onnx", f"bert-base-{checkpoint_key(checkpoint)}")
     if not os.path.isfile(os.path.join(out, onnx_export.MARKER)):
         log(f"exporting {checkpoint} to ONNX under {out}")
-        logfile = os.path.join(work, "onnx_export.log")
-        with open(logfile, "w") as f:
-            try:
-                done = subprocess.run(
-                    [python, onnx_export.__file__, checkpoint, out],
-                    stdout=f,
-                    stderr=subprocess.STDOUT,
-                    env=dict(os.environ, **environment.ENVIRONMENT),
-                    timeout=EXPORT_TIMEOUT_S,
-                )
-                code = done.returncode
-            except subprocess.TimeoutExpired:
-                code = f"timeout after {EXPORT_TIMEOUT_S} s"
-        if code != 0:
-            with open(logfile) as f:
-                tail = " | ".join(f.read().strip().splitlines()[-2:])[-300:]
-            return {"error": f"ONNX export failed ({code}): {tail}"}
+        error = run_export(
+            "ONNX", [python, onnx_export.__file__, checkpoint, out], os.path.join(work, "onnx_export.log")
+        )
+        if error:
+            return {"error": error}
     return {k: os.path.join(out, v) for k, v in onnx_export.FILES.items()}
 
 
-def model_points(plan, work):
-    """Table A's and B's points, their batches written to .npz files under `work`."""
+def export_tflite(checkpoint, root, work):
+    """{"int8": .tflite path} (peers/tflite_export.py in a main-venv process of its own, so its
+    memory peak never meets the workers'), or {"error": ...}."""
+    from ..peers import tflite_export
+
+    out = tflite_path(root, checkpoint)
+    if not os.path.isfile(out):
+        log(f"exporting {checkpoint} to an int8 TFLite file at {out}")
+        command = [sys.executable, tflite_export.__file__, checkpoint, out]
+        # the keras_bert of this checkout, as the main-venv workers get it (pool.Worker)
+        error = run_export("TFLite", command, os.path.join(work, "tflite_export.log"), {"PYTHONPATH": pool.ROOT})
+        if error or not os.path.isfile(out):
+            return {"error": error or f"TFLite export wrote no {out}"}
+    return {"int8": out}
+
+
+def run_export(what, command, logfile, extra_env=None):
+    """Run an export command, its output to `logfile`; None, or the error (exit code, last lines)."""
+    with open(logfile, "w") as f:
+        try:
+            done = subprocess.run(
+                command,
+                stdout=f,
+                stderr=subprocess.STDOUT,
+                env=dict(os.environ, **environment.ENVIRONMENT, **(extra_env or {})),
+                timeout=EXPORT_TIMEOUT_S,
+            )
+            code = done.returncode
+        except subprocess.TimeoutExpired:
+            code = f"timeout after {EXPORT_TIMEOUT_S} s"
+    if code == 0:
+        return None
+    with open(logfile) as f:
+        tail = " | ".join(f.read().strip().splitlines()[-2:])[-300:]
+    return f"{what} export failed ({code}): {tail}"
+
+
+def model_points(plan, work, tables_wanted="AB"):
+    """Table A's and B's points (those of `tables_wanted`), their batches written to .npz files under `work`."""
     specs = [
         ("A", "1x128 25% pad", lambda: batches.fixed_padding_batches(1, 128, 0.25, plan["a1"], seed=1)),
         ("A", "8x128 25% pad", lambda: batches.fixed_padding_batches(8, 128, 0.25, plan["a8"], seed=2)),
@@ -140,6 +234,8 @@ def model_points(plan, work):
     ]
     points = []
     for i, (table, label, make) in enumerate(specs):
+        if table not in tables_wanted:
+            continue
         made = make()
         path = batches.save(made, os.path.join(work, f"point{i}.npz"))
         points.append(tables.Point(table, label, batches.real_tokens(made), batches.padding_share(made), path))
@@ -159,6 +255,8 @@ def run_group(tag, members, spec, pythons, work, n_points, plan):
                 workers.append(pool.FailedWorker(c.name, python))
             elif c.kind.startswith("ort-") and "error" in spec.get("onnx", {}):
                 workers.append(pool.FailedWorker(c.name, spec["onnx"]["error"]))
+            elif c.kind == TFLITE_KIND and "error" in spec.get("tflite", {}):
+                workers.append(pool.FailedWorker(c.name, spec["tflite"]["error"]))
             else:
                 log_path = os.path.join(work, f"{tag}-{c.kind}.log")
                 try:

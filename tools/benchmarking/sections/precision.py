@@ -2,7 +2,11 @@
 
 int8 rows: `predict_fn(model, quantize="int8")` (TF's oneDNN int8 kernels on the fp32 model's
 weights, quantized once; keras_bert.quantization), and Keras' own `model.quantize("int8")` for
-comparison (generic int8 matmul, labelled as such).
+comparison (generic int8 matmul, labelled as such), and the fp32 model exported by
+`keras_bert.export_tflite(quantize="int8")` (dynamic-range int8) run by `load_tflite` on TFLite's
+XNNPACK delegate, one row per invoke at its real length (each model exported once into a temporary
+directory, removed after the section). Its token-level outputs are 0 at padded positions, which the
+masked mean pooling ignores; the classifier's logits come from the [CLS] row as with the others.
 
 Agreement is measured where users feel it: cosine of MiniLM sentence embeddings (masked mean
 pooling, as sentence-transformers does) and argmax agreement of a classifier (a fine-tuned one
@@ -11,11 +15,13 @@ with --classifier, else MiniLM with a fixed random 3-way head).
 
 from __future__ import annotations
 
+import os
 import statistics
+import tempfile
 
 import numpy as np
 
-from .. import timing
+from .. import environment, timing
 from ..workload import random_batch, tokens_per_second
 
 CHUNK = 32  # sentences per call
@@ -41,6 +47,7 @@ def tokenize(path, texts, length=128):
 
 
 INT8 = "int8 (predict_fn quantize='int8')"
+TFLITE = "int8 TFLite (XNNPACK)"
 
 
 def variants(builder):
@@ -63,10 +70,26 @@ def variants(builder):
     return out
 
 
-def predict_fns(models, outputs):
+def predict_fns(models, outputs, tflite_dir=None):
+    """{variant: fn(ids, mask) -> {output: array}}: predict_fn for each of `models`; with
+    `tflite_dir`, also TFLITE, the fp32 model exported there as an int8 TFLite file."""
     import keras_bert
 
-    return {k: keras_bert.predict_fn(m, outputs=outputs, quantize=q) for k, (m, q) in models.items()}
+    fns = {k: keras_bert.predict_fn(m, outputs=outputs, quantize=q) for k, (m, q) in models.items()}
+    if tflite_dir is not None:
+        fns[TFLITE] = tflite_fn(models["fp32"][0], outputs, tflite_dir)
+    return fns
+
+
+def tflite_fn(model, outputs, directory):
+    """`model` exported by export_tflite(quantize="int8") to a new file under `directory`, loaded
+    with the benchmark's thread count: fn(ids, mask) -> {output: NumPy array}."""
+    import keras_bert
+
+    path = os.path.join(directory, f"{len(os.listdir(directory))}-{type(model).__name__}.tflite")
+    keras_bert.export_tflite(model, path, outputs=outputs, quantize="int8")
+    tfl = keras_bert.load_tflite(path, num_threads=environment.THREADS)
+    return lambda ids, mask: tfl(ids, mask)
 
 
 def _chunks(enc, n):
@@ -75,6 +98,11 @@ def _chunks(enc, n):
 
 
 def run(context):
+    with tempfile.TemporaryDirectory(prefix="keras_bert-precision-tflite-") as tflite_dir:
+        return _run(context, tflite_dir)
+
+
+def _run(context, tflite_dir):
     import keras
     import tensorflow as tf
 
@@ -86,7 +114,7 @@ def run(context):
     texts = sentences(32 if context.quick else 256)
     enc = tokenize(path, texts)
     models = variants(lambda: keras_bert.TFBertModel.from_pretrained(path))
-    fns = predict_fns(models, ["last_hidden_state"])
+    fns = predict_fns(models, ["last_hidden_state"], tflite_dir)
     emb = {}
     for k, fn in fns.items():
         pooled = []
@@ -103,14 +131,14 @@ def run(context):
             vfns = fns
         else:
             vmodels = variants(lambda p=ckpts[model_name]: keras_bert.TFBertModel.from_pretrained(p))
-            vfns = predict_fns(vmodels, ["last_hidden_state"])
-        impls = {k: (lambda i, m, fn=fn: fn(i, m)["last_hidden_state"].numpy()) for k, fn in vfns.items()}
+            vfns = predict_fns(vmodels, ["last_hidden_state"], tflite_dir)
+        impls = {k: (lambda i, m, fn=fn: np.asarray(fn(i, m)["last_hidden_state"])) for k, fn in vfns.items()}
         times = timing.interleaved(impls, lambda b=b, t=t: random_batch(b, t, 30000), 2 if context.quick else 3)
         speeds[model_name] = {
             k: (tokens_per_second(b, t, statistics.median(v)), timing.paired_ratio(times, k, "fp32"))
             for k, v in times.items()
         }
-    for k in models:
+    for k in fns:
         e = emb[k] / np.linalg.norm(emb[k], axis=1, keepdims=True)
         cos = (e * ref).sum(1)
         row = dict(variant=k, cosine_mean=round(float(cos.mean()), 5), cosine_min=round(float(cos.min()), 5))
@@ -136,7 +164,7 @@ def run(context):
         return keras_bert.TFBertForSequenceClassification.from_pretrained(cls_path, num_labels=3)
 
     preds = {}
-    for k, fn in predict_fns(variants(build_cls), ["logits"]).items():
+    for k, fn in predict_fns(variants(build_cls), ["logits"], tflite_dir).items():
         logits = [np.asarray(tf.cast(fn(ids, mask)["logits"], tf.float32)) for _, ids, mask in _chunks(enc, len(texts))]
         preds[k] = np.concatenate(logits).argmax(-1)
     for row in rows:
