@@ -26,6 +26,7 @@ No tokenizer inside: TFLite has no tensorflow-text kernels. Pair the file with `
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 
 import numpy as np
@@ -122,7 +123,7 @@ class TFLiteModel:
     first: each row runs alone at its length (up to its last attention-mask 1; a row with no 1 runs
     whole), so token-level outputs are 0 after a row's last real token, as with
     `predict_fn(model, unpadded=True)`; sequence-level outputs (pooler, logits) are the padded
-    model's. Not thread-safe: one interpreter, one call at a time.
+    model's. One interpreter: concurrent calls from several threads take turns (a lock).
     """
 
     def __init__(self, path, num_threads=None):
@@ -152,6 +153,7 @@ class TFLiteModel:
         }
         self.output_names = tuple(self._outputs)
         self._shape = None
+        self._lock = threading.Lock()
 
     def _check(self, name, value, like=None):
         x = np.asarray(value)
@@ -178,10 +180,12 @@ class TFLiteModel:
         if ids.shape[0] == 0:
             return {name: self._empty(name, ids.shape[-1]) for name in self.output_names}
         rows = []
-        for b in range(ids.shape[0]):
-            real = np.nonzero(mask[b].reshape(-1, mask.shape[-1]).any(axis=0))[0]
-            length = int(real[-1]) + 1 if real.size else ids.shape[-1]
-            rows.append(self._run({"input_ids": ids[b], "attention_mask": mask[b], "token_type_ids": types[b]}, length))
+        with self._lock:
+            for b in range(ids.shape[0]):
+                real = np.nonzero(mask[b].reshape(-1, mask.shape[-1]).any(axis=0))[0]
+                length = int(real[-1]) + 1 if real.size else ids.shape[-1]
+                row = {"input_ids": ids[b], "attention_mask": mask[b], "token_type_ids": types[b]}
+                rows.append(self._run(row, length))
         return {name: self._stack(name, [row[name] for row in rows], ids.shape[-1]) for name in self.output_names}
 
     def _run(self, row: dict, length: int) -> dict:

@@ -200,3 +200,18 @@ def test_convert_cli(hf_checkpoint, tmp_path, capsys):
     assert main(["tflite", path, str(out), "--quantize", "int8", "--force"]) == 0
     assert main(["tflite", path, str(tmp_path / "x.tflite"), "--head", "BertForNothing"]) == 2
     assert "--head" in capsys.readouterr().err
+
+
+def test_threads_take_turns(tiny_file):
+    """One runner called from four threads at once (different lengths: each call resizes the
+    interpreter) returns what it returns called alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, path = tiny_file
+    runner = keras_bert.load_tflite(path, num_threads=1)
+    batches = [random_batch(batch=2, length=n, seed=n) for n in (5, 9, 7, 3) * 3]
+    alone = [runner(**b)["last_hidden_state"] for b in batches]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda b: runner(**b)["last_hidden_state"], batches))
+    for a, t in zip(alone, together):
+        np.testing.assert_array_equal(a, t)

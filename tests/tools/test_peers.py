@@ -537,12 +537,12 @@ def test_peer_int8_runs_table_a_int8_group_alone_on_the_shared_path(sections_pee
     assert built == ["ort"]  # only the ONNX Runtime environment
     assert [tag for tag, _ in groups] == ["model-int8"]
     spec = groups[0][1]
-    assert len(spec["points"]) == 2 and spec["onnx"] == {"int8": "model.int8.onnx"}
+    assert len(spec["points"]) == 3 and spec["onnx"] == {"int8": "model.int8.onnx"}
     assert spec["tflite"] == {"int8": f"{context.peers_dir}/x.tflite"}
     assert rows[0]["table"] == "header" and "load_average_end" in rows[0]
     group = peers_group_names(sections_peers)
     assert [(r["table"], r["point"], r["contender"]) for r in rows[1:]] == [
-        ("A", point, name) for point in ("1x128 25% pad", "8x128 25% pad") for name in group
+        ("A", point, name) for point in ("1x128 25% pad", "8x128 25% pad", "1x128 no padding") for name in group
     ]
     assert all(r["max |diff|"] == 0.0 and r["vs best peer"] == 1.0 for r in rows[1:])
     assert sections_peers.needed_envs(tokenizers_only=True) == {"tf457", "kerashub"}

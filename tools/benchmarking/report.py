@@ -54,7 +54,7 @@ PEER_SECTIONS = ("peers", "peer_int8", "peer_tokenizers")
 
 # The peers section's tables, by the rows' "table" key.
 PEER_TABLES = {
-    "A": "#### (A) BERT-base tokens/s on REAL tokens, every row padded to 128 with 25% padding",
+    "A": "#### (A) BERT-base tokens/s on REAL tokens, rows padded to 128 with 25% padding (and 1x128 without padding: equal work)",
     "B": "#### (B) The unpadded goal: BERT-base fp32 real tokens/s, examples/data lengths (padded to the longest row) and 8x128 half padded",
     "C": "#### (C) Tokenizers, strings/s (batches of 256, max_length 128); exact = share of rows equal to BertTokenizer (pure Python)",
 }

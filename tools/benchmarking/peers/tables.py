@@ -1,6 +1,6 @@
 """Rows of tables A, B and C from the workers' ready lines and timings (pure functions, tested).
 
-    A  BERT-base, 1x128 and 8x128, 25% padding, fp32 / bf16 / int8 groups
+    A  BERT-base, 1x128 and 8x128 with 25% padding, 1x128 without; fp32 / bf16 / int8 groups
     B  BERT-base fp32 on the unpadded goal's workloads (examples/data b8, b32; half-padded 8x128)
     C  tokenizers, strings/s, ASCII and multilingual corpora
 

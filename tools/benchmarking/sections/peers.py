@@ -15,7 +15,8 @@ the parent process); section peer_tokenizers, table C alone.
 
 Tables (all throughput on REAL tokens; "vs best peer" = paired ratio to the fastest padded peer
 of the same precision; peer = anything but keras_bert's TF model, the twin included):
-    A  BERT-base 1x128 and 8x128, rows padded to 128 with exactly 25% padding; fp32, bf16, int8
+    A  BERT-base 1x128 and 8x128, rows padded to 128 with exactly 25% padding, and 1x128 without
+       padding (equal work for the unpadded rows); fp32, bf16, int8
     B  BERT-base fp32, examples/data sentence lengths at batch 8 and 32 (padded to the longest row)
        and 8x128 with half the positions padded: keras_bert unpadded vs every padded contender
     C  tokenizers, strings/s, 256 strings per call, max_length 128: ASCII (60 vocabulary words)
@@ -228,6 +229,8 @@ def model_points(plan, work, tables_wanted="AB"):
     specs = [
         ("A", "1x128 25% pad", lambda: batches.fixed_padding_batches(1, 128, 0.25, plan["a1"], seed=1)),
         ("A", "8x128 25% pad", lambda: batches.fixed_padding_batches(8, 128, 0.25, plan["a8"], seed=2)),
+        # Equal work: no padding for unpadded rows (TFLite's, predict_fn(unpadded=True)) to skip.
+        ("A", "1x128 no padding", lambda: batches.fixed_padding_batches(1, 128, 0.0, plan["a1"], seed=4)),
         ("B", "examples/data b8", lambda: batches.example_batches(8, plan["b8"])),
         ("B", "examples/data b32", lambda: batches.example_batches(32, plan["b32"])),
         ("B", "8x128 half padded", lambda: batches.fixed_padding_batches(8, 128, 0.5, plan["half"], seed=3)),
