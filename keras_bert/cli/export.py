@@ -40,7 +40,6 @@ def register(subparsers):
 def run_export(args) -> int:
     import keras_bert.models as models
     from keras_bert.atomic import check_target
-    from keras_bert.checkpoints.keras_weights import load_state
     from keras_bert.cli.convert import EXIT_OK, UsageError
     from keras_bert.cli.source import check_vocab_file, open_source
     from keras_bert.serving import export_saved_model, infer_task
@@ -71,15 +70,7 @@ def run_export(args) -> int:
         except ValueError as e:
             raise CheckpointError(str(e)) from None
     tokenizer_file = check_vocab_file(vocab_file)
-    model = cls(src.config)
-    model.build()
-    info = load_state(model, src.state, source=args.src)
-    if info["newly_initialized"]:
-        print(
-            f"warning: {args.src!r} has no weights for {', '.join(info['newly_initialized'][:4])}: "
-            "they are random; fine-tune before serving",
-            file=sys.stderr,
-        )
+    model = src.build_model(cls)
     task = args.task or infer_task(model)
     try:
         tokenizer = BertTokenizer.from_pretrained(src.directory)

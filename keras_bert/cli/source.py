@@ -73,6 +73,28 @@ class Source:
     def config_problems(self) -> list[str]:
         return check_config(self.state, self.config)
 
+    def build_model(self, cls):
+        """A `cls` (a keras_bert model class) holding these weights; warns on stderr, naming them,
+        when the checkpoint lacks some (a head it never trained: random). CheckpointError when the
+        config does not fit the weights."""
+        import sys
+
+        from keras_bert.checkpoints.keras_weights import load_state
+
+        problems = self.config_problems()
+        if problems:
+            raise CheckpointError(f"config does not fit the weights in {self.path!r}: {problems[0]}")
+        model = cls(self.config)
+        model.build()
+        info = load_state(model, self.state, source=self.path)
+        if info["newly_initialized"]:
+            print(
+                f"warning: {self.path!r} has no weights for {', '.join(info['newly_initialized'][:4])}: "
+                "they are random; fine-tune before serving",
+                file=sys.stderr,
+            )
+        return model
+
 
 def read_vocab_lines(path: str) -> list[str]:
     """The tokens of a vocab.txt, one a line; CheckpointError naming the file when it is

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import sys
 
-from keras_bert.checkpoints import CheckpointError
-
 
 def register(subparsers):
     p = subparsers.add_parser("tflite", help="export a checkpoint as a TFLite file (XNNPACK; ids in, no tokenizer)")
@@ -26,7 +24,6 @@ def register(subparsers):
 def run_tflite(args) -> int:
     import keras_bert.models as models
     from keras_bert.atomic import check_target
-    from keras_bert.checkpoints.keras_weights import load_state
     from keras_bert.cli.convert import EXIT_OK, UsageError, _keras_class
     from keras_bert.cli.source import open_source
     from keras_bert.serving.tflite import export_tflite
@@ -37,20 +34,9 @@ def run_tflite(args) -> int:
     check_target(out)
     cls = _keras_class(args.head) if args.head else None
     src = open_source(args.src)
-    problems = src.config_problems()
-    if problems:
-        raise CheckpointError(f"config does not fit the weights in {args.src!r}: {problems[0]}")
-    cls = cls or getattr(models, "TF" + src.head)
-    model = cls(src.config)
-    model.build()
-    info = load_state(model, src.state, source=args.src)
-    if info["newly_initialized"]:
-        print(
-            f"warning: {args.src!r} has no weights for {', '.join(info['newly_initialized'][:4])}: "
-            "they are random; fine-tune before serving",
-            file=sys.stderr,
-        )
-    print(f"converting {cls.__name__} to TFLite{' (int8)' if args.quantize else ''}...", file=sys.stderr)
+    model = src.build_model(cls or getattr(models, "TF" + src.head))
+    name = type(model).__name__
+    print(f"converting {name} to TFLite{' (int8)' if args.quantize else ''}...", file=sys.stderr)
     export_tflite(model, out, quantize=args.quantize, overwrite=args.force)
-    print(f"exported {cls.__name__} to {out} ({os.path.getsize(out) / 1e6:.1f} MB)", file=sys.stderr)
+    print(f"exported {name} to {out} ({os.path.getsize(out) / 1e6:.1f} MB)", file=sys.stderr)
     return EXIT_OK
