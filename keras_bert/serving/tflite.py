@@ -91,9 +91,8 @@ def export_tflite(model, path, outputs=None, quantize=None, overwrite=False) -> 
         return {name: out[name] for name in names}
 
     concrete = tf.function(forward, input_signature=[spec] * 3).get_concrete_function()
-    converter = tf.lite.TFLiteConverter.from_concrete_functions(
-        [concrete], tf.Module()
-    )  # a trackable: the file gets its signature
+    # Given a trackable (any), the converter writes the function's signature into the file.
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([concrete], tf.Module())
     if quantize == "int8":
         converter.optimizations = [tf.lite.Optimize.DEFAULT]
     blob = converter.convert()

@@ -1,6 +1,6 @@
 """Table A's int8 group of the peers section alone: keras_bert int8 (predict_fn padded and
 unpadded, and the int8 TFLite file on XNNPACK) against ONNX Runtime's dynamic int8, BERT-base
-1x128 and 8x128 with 25% padding; max |diff| against the fp32 twin, run in this process.
+1x128 and 8x128 with 25% padding and 1x128 without padding; max |diff| against the fp32 twin, run in this process.
 
     python tools/benchmark.py --sections peer_int8 [--quick] [--peers-dir DIR]
 

@@ -88,8 +88,7 @@ def tflite_fn(model, outputs, directory):
 
     path = os.path.join(directory, f"{len(os.listdir(directory))}-{type(model).__name__}.tflite")
     keras_bert.export_tflite(model, path, outputs=outputs, quantize="int8")
-    tfl = keras_bert.load_tflite(path, num_threads=environment.THREADS)
-    return lambda ids, mask: tfl(ids, mask)
+    return keras_bert.load_tflite(path, num_threads=environment.THREADS)
 
 
 def _chunks(enc, n):
