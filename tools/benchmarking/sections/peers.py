@@ -6,7 +6,7 @@ The first run builds three pinned virtual environments (transformers 4.57 TF + t
 ONNX Runtime; see peers/envs.py) under ~/.cache/keras_bert/peers (or --peers-dir) and exports the
 BERT-base checkpoint to ONNX (plain, ORT-optimized, int8 dynamic; cached per checkpoint content)
 and to an int8 TFLite file (keras_bert.export_tflite in its own process, under tflite/, cached per
-checkpoint content and keras_bert's TFLITE_SOURCES, so a change to them re-exports); later runs
+checkpoint content and keras_bert's source (TFLITE_SOURCES: a change re-exports); later runs
 reuse them. Every contender loads the same HF checkpoint directory (random BERT-base weights
 written by workload.make_checkpoints), runs in its own worker process with 2 threads, and the
 parent times one pass over a point's batches per turn, turns rotated per repeat. Section
@@ -125,7 +125,9 @@ def checkpoint_key(checkpoint):
 
 
 TFLITE_KIND = "keras_bert-int8-tflite"
-TFLITE_SOURCES = ("serving/tflite.py", "layers/*.py")  # keras_bert's files that shape the exported graph
+# keras_bert's files that shape the exported graph: the whole package (the layers, the models'
+# masks, inference's frozen weights and serving/tflite.py all do; a narrower list goes stale).
+TFLITE_SOURCES = ("**/*.py",)
 
 
 def source_key(package_dir=None):
@@ -137,7 +139,7 @@ def source_key(package_dir=None):
         package_dir = importlib.util.find_spec("keras_bert").submodule_search_locations[0]
     digest = hashlib.sha256()
     for pattern in TFLITE_SOURCES:
-        for path in sorted(glob.glob(os.path.join(package_dir, pattern))):
+        for path in sorted(glob.glob(os.path.join(package_dir, pattern), recursive=True)):
             digest.update(os.path.relpath(path, package_dir).encode() + b"\0")
             with open(path, "rb") as f:
                 digest.update(f.read())
