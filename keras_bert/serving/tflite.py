@@ -4,10 +4,10 @@
 it on batches of ids. With `quantize="int8"` the file is TFLite's dynamic-range quantization: every
 Dense kernel stored int8 (per output channel), activations quantized per call by XNNPACK, products
 accumulated in int32; embeddings, LayerNorm, softmax and the attention products stay float32.
-Measured on a 2-core AMD EPYC Zen 4 (BERT-base, 2 threads): 1x128 in ~33 ms, against ~42 ms for
-ONNX Runtime's dynamic int8 and ~61 ms for `predict_fn(quantize="int8")` (TensorFlow's oneDNN int8
-kernels, whose fixed cost per op dominates at small batches). `tools/benchmark.py --sections peers`
-has the side-by-side numbers.
+Measured side by side on a 2-core AMD EPYC Zen 4 (BERT-base, one 128-token row without padding, 2
+threads; `tools/benchmark.py --sections peer_int8`): 1.25x ONNX Runtime's dynamic int8 and 1.9x
+`predict_fn(quantize="int8")` (TensorFlow's oneDNN int8 kernels, whose fixed cost per op dominates
+at small batches).
 
 The file's one signature, `serving_default`: inputs `input_ids`, `attention_mask`,
 `token_type_ids` (int32, shape (1, T), or (1, C, T) for multiple choice), T free; outputs the
