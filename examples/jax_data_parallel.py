@@ -9,7 +9,10 @@ for one device). Create the model and the optimizer inside `distribution.scope()
     python examples/jax_data_parallel.py       # 2 host CPU devices stand in for accelerators
 
 On a CPU-only machine XLA shows one device unless told otherwise; the script asks for two
-(`XLA_FLAGS=--xla_force_host_platform_device_count=2`) before JAX starts. On GPUs or TPUs drop that.
+(`XLA_FLAGS=--xla_force_host_platform_device_count=2`) before JAX starts, each running its
+program on one thread (`--xla_cpu_multi_thread_eigen=false`: on a 2-core machine a device blocked
+in an all-reduce can otherwise hold the thread the other device's matmul waits for, and XLA aborts
+after its rendezvous timeout). On GPUs or TPUs drop both.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
-os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2")
+os.environ.setdefault("XLA_FLAGS", "--xla_force_host_platform_device_count=2 --xla_cpu_multi_thread_eigen=false")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from _paths import parse, parser, read_sentiment  # noqa: E402

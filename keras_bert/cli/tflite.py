@@ -1,4 +1,4 @@
-"""`keras-bert-convert tflite SRC OUT.tflite [--quantize int8] [--head CLASS] [--force]`: any readable
+"""`keras-bert-convert tflite SRC OUT.tflite [--quantize int8] [--unpadded] [--head CLASS] [--force]`: any readable
 checkpoint -> a TFLite file for XNNPACK, ids in (see `keras_bert.serving.tflite`)."""
 
 from __future__ import annotations
@@ -16,6 +16,11 @@ def register(subparsers):
         "--quantize",
         choices=("int8",),
         help="int8: dynamic-range quantization (int8 Dense kernels, activations quantized per call)",
+    )
+    p.add_argument(
+        "--unpadded",
+        action="store_true",
+        help="the packed graph: a whole batch per invoke, only real tokens computed (encoders, not decoders)",
     )
     p.add_argument("--force", action="store_true", help="replace an existing OUT")
     p.set_defaults(func=run_tflite)
@@ -36,7 +41,8 @@ def run_tflite(args) -> int:
     src = open_source(args.src)
     model = src.build_model(cls or getattr(models, "TF" + src.head))
     name = type(model).__name__
-    print(f"converting {name} to TFLite{' (int8)' if args.quantize else ''}...", file=sys.stderr)
-    export_tflite(model, out, quantize=args.quantize, overwrite=args.force)
+    kinds = ", ".join(k for k, on in (("int8", args.quantize), ("unpadded", args.unpadded)) if on)
+    print(f"converting {name} to TFLite{f' ({kinds})' if kinds else ''}...", file=sys.stderr)
+    export_tflite(model, out, quantize=args.quantize, unpadded=args.unpadded, overwrite=args.force)
     print(f"exported {name} to {out} ({os.path.getsize(out) / 1e6:.1f} MB)", file=sys.stderr)
     return EXIT_OK

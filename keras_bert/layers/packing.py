@@ -14,6 +14,7 @@ position has exactly the padded path's value. Rows are in batch-major order, so 
 kept position (its position 0) is packed row `row_starts[b]`.
 """
 
+import keras
 from keras import ops
 
 
@@ -28,7 +29,7 @@ class Packing:
         empty = ops.sum(mask, axis=1, keepdims=True) == 0  # (B, 1): rows without a real token
         keep = ops.logical_or(ops.logical_or(mask == 1, positions[None, :] == 0), empty)  # (B, T)
         flat = ops.reshape(keep, (-1,))  # (B*T,)
-        self.flat_index = ops.cast(ops.reshape(ops.where(flat), (-1,)), "int32")  # (P,) into B*T
+        self.flat_index = ops.cast(_true_indices(flat), "int32")  # (P,) into B*T
         self.positions = self.flat_index % self.length  # (P,) each row's position in its sequence
         self.batch_index = self.flat_index // self.length  # (P,)
         # Packed row of every batch position, P (a zero row appended in `to_batch`) where not kept:
@@ -59,3 +60,17 @@ class Packing:
     def first_rows(self, rows):
         """(P, X) -> (B, X): each sequence's position 0 (the [CLS] row the pooler reads)."""
         return ops.take(rows, self.row_starts, axis=0)
+
+
+def _true_indices(flat):
+    """Indices of the True entries of a 1-D bool tensor, in order.
+
+    Keras' one-argument `ops.where` on TensorFlow is `tf.unstack(tf.where(x))`; TFLite's converter
+    cannot lower that unstack on a tensor of unknown length, so the TensorFlow backend takes the
+    column of `tf.where` directly (`export_tflite(..., unpadded=True)` converts this graph).
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.where(flat)[:, 0]
+    return ops.nonzero(flat)[0]

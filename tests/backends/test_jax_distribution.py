@@ -1,7 +1,7 @@
 """Keras' distribution API on JAX: DataParallel and ModelParallel (bert_layout_map) over 2 host devices.
 
 XLA's host device count is fixed when jax starts, so the JAX runs happen in one subprocess
-(`XLA_FLAGS=--xla_force_host_platform_device_count=2`, `KERAS_BACKEND=jax`) that runs this file
+(`XLA_FLAGS=--xla_force_host_platform_device_count=2 ...`, tests/support/xla.py; `KERAS_BACKEND=jax`) that runs this file
 as a script and writes its numbers to an .npz; the tests here compare them, whatever backend
 the pytest process uses (tests/backends/conftest.py runs `test_jax_*` files on jax). The layout
 map's rules run in-process; the refusal on TensorFlow runs in a `KERAS_BACKEND=tensorflow` process.
@@ -130,12 +130,14 @@ def _worker(out_path):
 # -- the tests (pytest process, any backend) --------------------------------------------------------
 @pytest.fixture(scope="module")
 def jax_run(tmp_path_factory):
+    from tests.support.xla import TWO_HOST_DEVICES
+
     pytest.importorskip("jax")
     out = str(tmp_path_factory.mktemp("jax_distribution") / "out.npz")
     env = dict(
         os.environ,
         KERAS_BACKEND="jax",
-        XLA_FLAGS="--xla_force_host_platform_device_count=2",
+        XLA_FLAGS=TWO_HOST_DEVICES,
         TF_CPP_MIN_LOG_LEVEL="3",
         PYTHONPATH=os.pathsep.join([ROOT, os.environ.get("PYTHONPATH", "")]),
     )

@@ -9,6 +9,8 @@ import sys
 import numpy as np
 import pytest
 
+from tests.support.xla import TWO_HOST_DEVICES
+
 EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "examples")
 SCRIPTS = [
     "text_classification",
@@ -243,7 +245,7 @@ def test_jax_data_parallel_trains_on_two_devices_and_model_parallel_agrees(minil
     r = _run_backend_example(
         "jax_data_parallel",
         ["--model", minilm_dir, "--steps", "4", "--batch-size", "8", "--learning-rate", "3e-4"],
-        XLA_FLAGS="--xla_force_host_platform_device_count=2",
+        XLA_FLAGS=TWO_HOST_DEVICES,
     )
     assert r["devices"] == 2
     assert r["losses"][1] < r["losses"][0], r["losses"]

@@ -80,6 +80,64 @@ def test_multiple_choice(hf_checkpoint, tmp_path):
     assert got["logits"].shape == (2, 3) and runner.input_rank == 3
 
 
+UNPADDED_HEADS = ("BertModel", "BertForPreTraining", "BertForTokenClassification", "BertForQuestionAnswering")
+
+
+@pytest.mark.parametrize("hf_class", UNPADDED_HEADS + ("BertForSequenceClassification",))
+def test_unpadded_file_equals_transformers(hf_checkpoint, tmp_path, hf_class):
+    """export_tflite(unpadded=True): the whole batch in one invoke, real tokens only. Values equal
+    transformers' at real positions, in every position of a row without a real token (computed
+    whole, as the padded model does), and for sequence-level outputs; 0 at the other padding. A
+    left-padded row and a row with a hole keep transformers' position numbers."""
+    import transformers
+
+    keras_class, fields = HEADS[hf_class]
+    path, _ = hf_checkpoint(hf_class)
+    model = getattr(keras_bert, keras_class).from_pretrained(path)
+    file = keras_bert.export_tflite(model, tmp_path / "unpadded.tflite", unpadded=True)
+    runner = keras_bert.load_tflite(file, num_threads=1)
+    assert runner.unpadded and set(runner.output_names) == set(fields)
+    batch = random_batch(batch=5, length=9)  # rows of 9, 7, 5, 3 and 1 real tokens
+    batch["attention_mask"][1] = [0, 0, 1, 1, 1, 1, 1, 1, 1]  # left padding
+    batch["attention_mask"][2, 3] = 0  # a hole
+    batch["attention_mask"][4] = 0  # no real token
+    got = runner(**batch)
+    # transformers' eager attention: a row without a real token attends uniformly, as transformers
+    # 4.x TF did (transformers 5's SDPA path unmasks such a row and attends by the scores instead).
+    eager = getattr(transformers, hf_class).from_pretrained(path, attn_implementation="eager").eval()
+    ref = _reference(eager, batch)
+    computed = batch["attention_mask"].astype(bool)
+    computed[:, 0] = True  # position 0 of every row is always computed
+    computed[4] = True
+    for field, attr in fields.items():
+        expected = getattr(ref, attr).numpy()
+        assert got[field].shape == expected.shape, field
+        if runner.token_level[field]:
+            np.testing.assert_allclose(got[field][computed], expected[computed], atol=ATOL, err_msg=field)
+            assert not got[field][~computed].any(), field
+        else:
+            np.testing.assert_allclose(got[field], expected, atol=ATOL, err_msg=field)
+    # The batch is cut after its longest row's last real token: trailing padding changes nothing.
+    wider = runner(**{k: np.pad(v[:4], [(0, 0), (0, 3)]) for k, v in batch.items()})
+    for field in fields:
+        trimmed = wider[field][:, :9] if runner.token_level[field] else wider[field]
+        np.testing.assert_allclose(trimmed, got[field][:4], atol=1e-5, err_msg=field)
+
+
+def test_unpadded_multiple_choice_and_decoders(hf_checkpoint, tmp_path):
+    path, hf_model = hf_checkpoint("BertForMultipleChoice")
+    model = keras_bert.TFBertForMultipleChoice.from_pretrained(path)
+    file = keras_bert.export_tflite(model, tmp_path / "mc.tflite", unpadded=True)
+    runner = keras_bert.load_tflite(file, num_threads=1)
+    batch = {k: v.reshape(2, 3, 9) for k, v in random_batch(batch=6, length=9).items()}
+    np.testing.assert_allclose(runner(**batch)["logits"], _reference(hf_model, batch).logits.numpy(), atol=ATOL)
+    assert runner.unpadded and runner(**{k: v[:0] for k, v in batch.items()})["logits"].shape == (0, 3)
+    decoder = keras_bert.TFBertLMHeadModel(keras_bert.BertConfig(**dict(model.config.to_dict(), is_decoder=True)))
+    with pytest.raises(ValueError, match="decoder"):
+        keras_bert.export_tflite(decoder, tmp_path / "decoder.tflite", unpadded=True)
+    assert not os.path.exists(tmp_path / "decoder.tflite")
+
+
 @pytest.mark.slow
 def test_int8_file_agrees_with_transformers_on_minilm(minilm_dir, minilm_batch, tmp_path):
     """Real checkpoint, real sentences: mean-pooled sentence embeddings of the int8 file against
@@ -97,12 +155,17 @@ def test_int8_file_agrees_with_transformers_on_minilm(minilm_dir, minilm_batch, 
     tok = transformers.BertTokenizerFast.from_pretrained(minilm_dir)
     batch = {k: v.astype("int32") for k, v in tok(texts, padding=True, return_tensors="np").items()}
     ref = _reference(ref_model, batch).last_hidden_state.numpy()
-    got = keras_bert.load_tflite(int8)(**batch)["last_hidden_state"]
+    unpadded = keras_bert.export_tflite(
+        model, tmp_path / "unpadded.tflite", quantize="int8", outputs=["last_hidden_state"], unpadded=True
+    )
     m = batch["attention_mask"][..., None].astype("float32")
-    ref_emb, emb = (ref * m).sum(1) / m.sum(1), (got * m).sum(1) / m.sum(1)
-    cosine = (ref_emb * emb).sum(1) / np.linalg.norm(ref_emb, axis=1) / np.linalg.norm(emb, axis=1)
-    assert cosine.min() >= 0.99, cosine.min()
-    assert np.abs(got - ref)[batch["attention_mask"].astype(bool)].max() > 1e-3  # it is quantized
+    ref_emb = (ref * m).sum(1) / m.sum(1)
+    for file in (int8, unpadded):  # one row per invoke; the whole batch packed in one invoke
+        got = keras_bert.load_tflite(file)(**batch)["last_hidden_state"]
+        emb = (got * m).sum(1) / m.sum(1)
+        cosine = (ref_emb * emb).sum(1) / np.linalg.norm(ref_emb, axis=1) / np.linalg.norm(emb, axis=1)
+        assert cosine.min() >= 0.99, (file, cosine.min())
+        assert np.abs(got - ref)[batch["attention_mask"].astype(bool)].max() > 1e-3  # it is quantized
 
 
 @pytest.fixture(scope="module")
@@ -199,6 +262,10 @@ def test_convert_cli(hf_checkpoint, tmp_path, capsys):
     assert out.stat().st_size == size
     assert main(["tflite", path, str(out), "--quantize", "int8", "--force"]) == 0
     assert main(["tflite", path, str(tmp_path / "x.tflite"), "--head", "BertForNothing"]) == 2
+    assert main(["tflite", path, str(tmp_path / "unpadded.tflite"), "--unpadded"]) == 0
+    unpadded = keras_bert.load_tflite(tmp_path / "unpadded.tflite", num_threads=1)
+    assert unpadded.unpadded
+    np.testing.assert_allclose(unpadded(**batch)["logits"], got["logits"], atol=ATOL)
     assert "--head" in capsys.readouterr().err
 
 

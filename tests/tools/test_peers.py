@@ -259,7 +259,7 @@ def test_model_rows_ratio_over_best_padded_peer_and_errors(peers):
     assert by["peer broken"] == dict(
         table="A",
         point="8x128 25% pad",
-        padding="25%",
+        padding="25.0%",
         precision="fp32",
         contender="peer broken",
         error="tf457: step 3 exited / 1",
@@ -318,12 +318,40 @@ def test_acceptance_lines_pass_and_fail_on_the_thresholds(peers):
         ("item 4", "PASS"),
     }
     assert len(lines) == 2 + 2 * 2 + 2 + 6
-    assert "item 1: keras_bert unpadded >= 1.4x best padded fp32 peer, 8x128 half padded" in {l["check"] for l in lines}
+    label = (
+        "item 1: best keras_bert unpadded row (keras_bert unpadded) >= 1.4x best padded fp32 peer, 8x128 half padded"
+    )
+    assert label in {l["check"] for l in lines}
     lines = peers.report.acceptance(peer_results(peers, unpadded=1.39, bf16=1.0, tok_rust=2.9, exact=0.999))
     ok = {line["check"]: line["ok"] for line in lines}
     assert [k for k, v in ok.items() if v == "FAIL"] == [k for k in ok if k.startswith("item 1")] + [
         k for k in ok if "Rust" in k or "exact" in k
     ]
+
+
+def test_item_1_takes_the_best_unpadded_fp32_row_and_gives_the_padding_ceiling(peers):
+    """Item 1 over every keras_bert unpadded fp32 row (predict_fn, the packed TFLite file), naming
+    the best; its reference line is 1 / (1 - padding share), what exact fp32 cannot pass."""
+    packed = "keras_bert TFLite packed (XNNPACK, unpadded)"
+    rows = [
+        dict(table="B", point="b8", padding="26.0%", precision="fp32", contender=name, **{"vs best peer": ratio})
+        for name, ratio in (("keras_bert", 0.8), ("keras_bert unpadded", 1.1), (packed, 1.29))
+    ]
+    best, ceiling = peers.report.acceptance({"peers": rows})
+    assert best == dict(
+        check=f"item 1: best keras_bert unpadded row ({packed}) >= 1.4x best padded fp32 peer, b8",
+        value=1.29,
+        ok="FAIL",
+    )
+    assert ceiling["ok"] == "info" and ceiling["value"] == round(1 / 0.74, 3)
+    rows[2]["vs best peer"] = 1.5
+    assert peers.report.acceptance({"peers": rows})[0]["ok"] == "PASS"
+    rows[2].pop("vs best peer")
+    rows[2]["error"] = "RuntimeError: x"
+    best, _ = peers.report.acceptance({"peers": rows})
+    assert (
+        best["check"].startswith("item 1: best keras_bert unpadded row (keras_bert unpadded)") and best["value"] == 1.1
+    )
 
 
 def test_acceptance_missing_rows_fail_with_the_reason(peers):
@@ -385,7 +413,8 @@ def test_peer_tokenizers_section_is_table_c_alone_and_not_in_the_default_run(pee
 
 
 # -- the int8 TFLite contender and the peer_int8 section ----------------------------------------------------
-TFLITE = "keras_bert int8 TFLite (XNNPACK, unpadded)"
+TFLITE = "keras_bert int8 TFLite row by row (XNNPACK, unpadded)"
+PACKED = "keras_bert int8 TFLite packed (XNNPACK, unpadded)"
 
 
 def int8_rows(peers, ratios, point="1x128 25% pad"):
@@ -402,10 +431,14 @@ def int8_rows(peers, ratios, point="1x128 25% pad"):
     return rows
 
 
-def test_int8_group_has_the_tflite_contender_marked_unpadded(peers):
+def test_int8_group_has_the_tflite_contenders_marked_unpadded(peers):
     group = peers.contenders.MODEL_GROUPS["int8"]
     tflite = next(c for c in group if c.kind == "keras_bert-int8-tflite")
     assert tflite.name == TFLITE and not tflite.peer and tflite.unpadded and tflite.env is None
+    packed = next(c for c in group if c.kind == "keras_bert-int8-tflite-packed")
+    assert packed.name == PACKED and not packed.peer and packed.unpadded and packed.env is None
+    fp32 = next(c for c in peers.contenders.MODEL_GROUPS["fp32"] if c.kind == "keras_bert-fp32-tflite-packed")
+    assert fp32.name == "keras_bert TFLite packed (XNNPACK, unpadded)" and not fp32.peer and fp32.unpadded
     assert [c.name for c in group if c.peer] == ["ONNX Runtime int8 (dynamic)"]  # still the only peer
     assert peers.contenders.INT8_PLAIN in {c.name for c in group if not c.peer and not c.unpadded}
     # every row that computes real tokens only says so in its label, and only those
@@ -492,9 +525,9 @@ def test_tflite_cache_path_follows_checkpoint_and_source(sections_peers, tmp_pat
     (package / "layers" / "dense.py").write_text("b = 1\n")
     (package / "inference.py").write_text("c = 1\n")
     ckpt = fake_checkpoint(tmp_path / "ckpt")
-    path = sections_peers.tflite_path(str(tmp_path / "root"), ckpt, str(package))
+    path = sections_peers.tflite_path(str(tmp_path / "root"), ckpt, package_dir=str(package))
     assert path.startswith(str(tmp_path / "root" / "tflite" / "bert-base-")) and path.endswith("int8.tflite")
-    assert sections_peers.tflite_path(str(tmp_path / "root"), ckpt, str(package)) == path  # stable
+    assert sections_peers.tflite_path(str(tmp_path / "root"), ckpt, package_dir=str(package)) == path  # stable
     seen = {path}
     for change in (
         lambda: (package / "inference.py").write_text("c = 2\n"),  # frozen_weights shapes the graph too
@@ -504,7 +537,7 @@ def test_tflite_cache_path_follows_checkpoint_and_source(sections_peers, tmp_pat
         lambda: fake_checkpoint(tmp_path / "ckpt", b"other weights"),
     ):
         change()
-        seen.add(sections_peers.tflite_path(str(tmp_path / "root"), ckpt, str(package)))
+        seen.add(sections_peers.tflite_path(str(tmp_path / "root"), ckpt, package_dir=str(package)))
     assert len(seen) == 6
     # the real package: its key covers every module of keras_bert
     assert len(sections_peers.source_key()) == 12
@@ -514,7 +547,9 @@ def test_peer_int8_runs_table_a_int8_group_alone_on_the_shared_path(sections_pee
     built, groups = [], []
     monkeypatch.setattr(sections_peers.envs, "ensure", lambda spec, root: built.append(spec.name) or sys.executable)
     monkeypatch.setattr(sections_peers, "export_onnx", lambda *a: {"int8": "model.int8.onnx"})
-    monkeypatch.setattr(sections_peers, "export_tflite", lambda ckpt, root, work: {"int8": f"{root}/x.tflite"})
+    monkeypatch.setattr(
+        sections_peers, "export_tflite", lambda ckpt, root, work, kinds: {k: f"{root}/{k}.tflite" for k in kinds}
+    )
     probe = np.zeros((2, 8, 8)).tolist()
     monkeypatch.setattr(sections_peers, "reference_in_process", lambda ckpt, points: [probe] * len(points))
 
@@ -537,7 +572,10 @@ def test_peer_int8_runs_table_a_int8_group_alone_on_the_shared_path(sections_pee
     assert [tag for tag, _ in groups] == ["model-int8"]
     spec = groups[0][1]
     assert len(spec["points"]) == 3 and spec["onnx"] == {"int8": "model.int8.onnx"}
-    assert spec["tflite"] == {"int8": f"{context.peers_dir}/x.tflite"}
+    root = context.peers_dir
+    assert spec["tflite"] == {
+        k: f"{root}/{k}.tflite" for k in ("keras_bert-int8-tflite", "keras_bert-int8-tflite-packed")
+    }
     assert rows[0]["table"] == "header" and "load_average_end" in rows[0]
     group = peers_group_names(sections_peers)
     assert [(r["table"], r["point"], r["contender"]) for r in rows[1:]] == [
@@ -578,17 +616,24 @@ def test_tflite_export_runs_once_in_its_own_process_and_the_runner_matches_fp32(
     monkeypatch.setattr(main_venv, "_tf", lambda: tf)  # a worker sets TF's threads first; TF runs here already
     root, work = str(tmp_path / "root"), str(tmp_path / "work")
     os.makedirs(work)
-    got = sections_peers.export_tflite(tiny_bert_checkpoint, root, work)
+    kinds = ("keras_bert-int8-tflite", "keras_bert-fp32-tflite-packed")
+    got = sections_peers.export_tflite(tiny_bert_checkpoint, root, work, kinds)
     path = sections_peers.tflite_path(root, tiny_bert_checkpoint)
-    assert got == {"int8": path} and os.path.isfile(path), open(os.path.join(work, "tflite_export.log")).read()
-    assert os.listdir(os.path.dirname(path)) == ["int8.tflite"]  # written atomically: no temporaries left
+    packed = sections_peers.tflite_path(root, tiny_bert_checkpoint, "keras_bert-fp32-tflite-packed")
+    logs = sorted(os.listdir(work))
+    assert got == {kinds[0]: path, kinds[1]: packed} and os.path.isfile(path), [
+        open(os.path.join(work, f)).read() for f in logs
+    ]
+    # written atomically (no temporaries left), one file per kind beside each other
+    assert sorted(os.listdir(os.path.dirname(path))) == ["fp32-packed.tflite", "int8.tflite"]
     stamp = os.stat(path).st_mtime_ns
-    os.remove(os.path.join(work, "tflite_export.log"))
-    assert sections_peers.export_tflite(tiny_bert_checkpoint, root, work) == {"int8": path}
+    for name in logs:
+        os.remove(os.path.join(work, name))
+    assert sections_peers.export_tflite(tiny_bert_checkpoint, root, work, kinds) == got
     assert os.stat(path).st_mtime_ns == stamp and not os.listdir(work)  # cached: no second export
     # a failed export is an error naming it, not an exception
-    failed = sections_peers.export_tflite(fake_checkpoint(tmp_path / "broken"), root, work)
-    assert list(failed) == ["error"] and failed["error"].startswith("TFLite export failed (1): ")
+    failed = sections_peers.export_tflite(fake_checkpoint(tmp_path / "broken"), root, work, kinds[:1])
+    assert list(failed) == [kinds[0]] and failed[kinds[0]]["error"].startswith("TFLite export failed (1): ")
     made = [(ids % 1100, mask) for ids, mask in peers.batches.fixed_padding_batches(2, 16, 0.25, count=1)]
     runner = main_venv.make("keras_bert-int8-tflite", dict(checkpoint=tiny_bert_checkpoint, tflite=got))
     assert runner.version.startswith("keras_bert.load_tflite (") and "XNNPACK" in runner.version
@@ -599,6 +644,9 @@ def test_tflite_export_runs_once_in_its_own_process_and_the_runner_matches_fp32(
     real = mask.astype(bool)
     assert np.abs(out[real] - fp32[real]).max() < 0.1  # dynamic-range int8 on a tiny random model
     assert not out[~real].any()  # each row ran at its real length: zeros past it
+    whole = main_venv.make(kinds[1], dict(checkpoint=tiny_bert_checkpoint, tflite=got))(made)[0]
+    np.testing.assert_allclose(whole[real], fp32[real], atol=1e-5)  # the packed float32 file
+    assert not whole[~real].any()
     # the probe compares real positions only, against the twin, here computed in process
     point = SimpleNamespace(path=_saved(peers, made, tmp_path))
     reference = sections_peers.reference_in_process(tiny_bert_checkpoint, [point])
@@ -608,7 +656,8 @@ def test_tflite_export_runs_once_in_its_own_process_and_the_runner_matches_fp32(
 
 def test_a_failed_tflite_export_fails_its_contender_alone(peers, sections_peers, tmp_path):
     tflite = next(c for c in peers.contenders.MODEL_GROUPS["int8"] if c.kind == "keras_bert-int8-tflite")
-    spec = dict(checkpoint="unused", points=[], task="model", tflite={"error": "TFLite export failed (1): boom"})
+    error = {"error": "TFLite export failed (1): boom"}
+    spec = dict(checkpoint="unused", points=[], task="model", tflite={tflite.kind: error})
     plan = dict(repeats=1, min_seconds=0)
     ready, times = sections_peers.run_group("t", (tflite,), spec, {}, str(tmp_path), 0, plan)
     assert ready == {tflite.name: {"error": "TFLite export failed (1): boom"}} and times == []

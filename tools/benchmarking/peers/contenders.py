@@ -4,7 +4,8 @@ A contender is one worker process. `env` None = the main .venv; otherwise a name
 `peer` marks everything that is not keras_bert's TensorFlow model (the twin counts as a peer:
 users could pick it); a ratio "vs best peer" is over the fastest *padded* peer of the same group.
 `unpadded` marks the rows that compute real tokens only (predict_fn(unpadded=True), and the
-TFLite file, which runs each row alone at its real length); their labels say so.
+TFLite files: "row by row" runs each row alone at its real length, "packed" is
+export_tflite(unpadded=True), a whole batch per invoke); their labels say so.
 Groups run one after the other (their workers alive together, rounds interleaved), so at most
 one group's models are in memory at a time.
 """
@@ -30,11 +31,21 @@ def _keras_bert(precision, unpadded=False):
     return Contender(f"keras_bert{label}{suffix}", kind, peer=False, unpadded=unpadded)
 
 
+def _tflite(precision, packed):
+    """keras_bert.export_tflite(quantize=..., unpadded=packed) + load_tflite: real tokens only,
+    one row per invoke (packed False) or the whole batch per invoke (packed True)."""
+    label = "" if precision == "fp32" else f" {precision}"
+    layout = "packed" if packed else "row by row"
+    kind = f"keras_bert-{precision}-tflite" + ("-packed" if packed else "")
+    return Contender(f"keras_bert{label} TFLite {layout} (XNNPACK, unpadded)", kind, peer=False, unpadded=True)
+
+
 # Model groups, by precision; tables A (all groups) and B (fp32) are read from them.
 MODEL_GROUPS = {
     "fp32": (
         _keras_bert("fp32"),
         _keras_bert("fp32", unpadded=True),
+        _tflite("fp32", packed=True),
         Contender("transformers 5 torch (sdpa)", "transformers5-fp32"),
         Contender("twin (keras_bert.torch, sdpa)", "twin-fp32"),
         Contender("transformers 4.57 TF", "tf457-fp32", env="tf457"),
@@ -53,9 +64,8 @@ MODEL_GROUPS = {
     "int8": (
         _keras_bert("int8"),
         _keras_bert("int8", unpadded=True),
-        Contender(
-            "keras_bert int8 TFLite (XNNPACK, unpadded)", "keras_bert-int8-tflite", peer=False, unpadded=True
-        ),  # keras_bert.export_tflite(quantize="int8") + load_tflite: one row per invoke, real tokens only
+        _tflite("int8", packed=False),
+        _tflite("int8", packed=True),
         Contender("ONNX Runtime int8 (dynamic)", "ort-int8", env="ort"),
     ),
 }

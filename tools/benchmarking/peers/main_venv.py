@@ -13,10 +13,11 @@ and `runner.version` names what ran. keras_bert is imported only here (never in 
                                              stored in bfloat16, as the torch peers' .to(torch.bfloat16)
                                              and keras-hub's dtype="bfloat16" (mixed_bfloat16 keeps fp32
                                              weights and casts them to bfloat16 on every call)
-    keras_bert-int8-tflite                   load_tflite(spec["tflite"]["int8"], num_threads=threads()): the
-                                             file tflite_export.py wrote (export_tflite(quantize="int8"),
-                                             cached per checkpoint and keras_bert source); XNNPACK, one
-                                             row per invoke at its real length (so an unpadded row)
+    keras_bert-{int8,fp32}-tflite[-packed]   load_tflite(spec["tflite"][kind], num_threads=threads()): the
+                                             file tflite_export.py wrote (export_tflite(quantize=...,
+                                             unpadded=packed), cached per checkpoint and keras_bert
+                                             source); XNNPACK, one row per invoke at its real length,
+                                             or (packed) the whole batch per invoke, real tokens only
     twin-{fp32,bf16}                         keras_bert.torch.BertModel, SDPA; bf16 = .to(torch.bfloat16)
     transformers5-{fp32,bf16}                transformers.BertModel, attn_implementation="sdpa"
     keras_bert-tokenizer                     TFBertTokenizer under tf.function (input_signature [None] strings)
@@ -47,8 +48,8 @@ def _torch():
 
 def make(kind, spec):
     family = kind.split("-")[0]
-    if kind == "keras_bert-int8-tflite":
-        return _keras_bert_tflite(spec["tflite"]["int8"])
+    if family == "keras_bert" and "-tflite" in kind:
+        return _keras_bert_tflite(spec["tflite"][kind])
     if family == "keras_bert" and kind != "keras_bert-tokenizer":
         return _keras_bert(kind, spec["checkpoint"])
     if family in ("twin", "transformers5"):
@@ -83,8 +84,8 @@ def _keras_bert(kind, path):
 
 
 def _keras_bert_tflite(path):
-    """The int8 TFLite file at `path` (written by tflite_export.py before the workers start), run
-    by load_tflite with the benchmark's threads."""
+    """The TFLite file at `path` (written by tflite_export.py before the workers start), run by
+    load_tflite with the benchmark's threads."""
     tf = _tf()
     import keras_bert
 

@@ -48,7 +48,7 @@ def model_rows(group, points, contenders, ready, times, reference):
         point_times = times[index] if index < len(times) else {}
         best = best_peer(point_times, contenders)
         for c in contenders:
-            row = dict(table=point.table, point=point.label, padding=f"{100 * point.padding:.0f}%", precision=group)
+            row = dict(table=point.table, point=point.label, padding=f"{100 * point.padding:.1f}%", precision=group)
             row["contender"] = c.name
             info = ready.get(c.name, {})
             if c.name not in point_times:

@@ -1,20 +1,26 @@
-"""Export a BERT checkpoint's TFBertModel to an int8 TFLite file (the peers' TFLite contender).
+"""Export a BERT checkpoint's TFBertModel to a TFLite file (the peers' TFLite contenders).
 
-    <main .venv python> tflite_export.py CHECKPOINT_DIR OUT_FILE
+    <main .venv python> tflite_export.py CHECKPOINT_DIR OUT_FILE [--quantize int8] [--unpadded]
 
-keras_bert.export_tflite(outputs=["last_hidden_state"], quantize="int8"): dynamic-range int8,
-written atomically (OUT_FILE complete or absent). Run by sections/peers.py in its own process before
-the int8 group's workers start: converting BERT-base peaks at ~13 GB, too much beside them.
+keras_bert.export_tflite(outputs=["last_hidden_state"], quantize=..., unpadded=...), written
+atomically (OUT_FILE complete or absent). Run by sections/peers.py in its own process, one file at
+a time, before the workers start: converting BERT-base peaks at ~13 GB, too much beside them.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
-import sys
 import time
 
 
-def main(checkpoint, out):
+def main(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument("checkpoint")
+    p.add_argument("out")
+    p.add_argument("--quantize", choices=("int8",))
+    p.add_argument("--unpadded", action="store_true")
+    args = p.parse_args(argv)
     import tensorflow as tf
 
     threads = int(os.environ.get("OMP_NUM_THREADS", "2"))
@@ -22,12 +28,19 @@ def main(checkpoint, out):
     tf.config.threading.set_inter_op_parallelism_threads(threads)
     import keras_bert
 
-    os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     started = time.perf_counter()
-    model = keras_bert.TFBertModel.from_pretrained(checkpoint)
-    keras_bert.export_tflite(model, out, outputs=["last_hidden_state"], quantize="int8", overwrite=True)
-    print(f"exported {out} in {time.perf_counter() - started:.0f} s", flush=True)
+    model = keras_bert.TFBertModel.from_pretrained(args.checkpoint)
+    keras_bert.export_tflite(
+        model,
+        args.out,
+        outputs=["last_hidden_state"],
+        quantize=args.quantize,
+        unpadded=args.unpadded,
+        overwrite=True,
+    )
+    print(f"exported {args.out} in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main()

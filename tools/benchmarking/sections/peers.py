@@ -5,7 +5,7 @@
 The first run builds three pinned virtual environments (transformers 4.57 TF + tf-keras, keras-hub,
 ONNX Runtime; see peers/envs.py) under ~/.cache/keras_bert/peers (or --peers-dir) and exports the
 BERT-base checkpoint to ONNX (plain, ORT-optimized, int8 dynamic; cached per checkpoint content)
-and to an int8 TFLite file (keras_bert.export_tflite in its own process, under tflite/, cached per
+and to TFLite files (keras_bert.export_tflite, each in its own process, under tflite/, cached per
 checkpoint content and keras_bert's source (TFLITE_SOURCES: a change re-exports); later runs
 reuse them. Every contender loads the same HF checkpoint directory (random BERT-base weights
 written by workload.make_checkpoints), runs in its own worker process with 2 threads, and the
@@ -82,8 +82,8 @@ def model_tables(context, plan, pythons, root, work, groups=None):
     needs_onnx = any(c.env == "ort" for g in names for c in contenders.MODEL_GROUPS[g])
     onnx = export_onnx(pythons, checkpoint, root, work) if needs_onnx else {}
     points = model_points(plan, work, "AB" if groups is None else "A")
-    needs_tflite = any(c.kind == TFLITE_KIND for g in names for c in contenders.MODEL_GROUPS[g])
-    tflite = export_tflite(checkpoint, root, work) if needs_tflite else {}
+    tflite_kinds = [c.kind for g in names for c in contenders.MODEL_GROUPS[g] if is_tflite(c.kind)]
+    tflite = export_tflite(checkpoint, root, work, tflite_kinds) if tflite_kinds else {}
     rows, reference = [], None
     if "fp32" not in names:
         reference = reference_in_process(checkpoint, points)
@@ -124,7 +124,18 @@ def checkpoint_key(checkpoint):
     return digest.hexdigest()[:12]
 
 
-TFLITE_KIND = "keras_bert-int8-tflite"
+def is_tflite(kind):
+    return kind.startswith("keras_bert-") and "-tflite" in kind
+
+
+def tflite_file(kind):
+    """(file name, tflite_export.py options) of a TFLite contender kind, e.g.
+    keras_bert-int8-tflite-packed -> ("int8-packed.tflite", ["--quantize", "int8", "--unpadded"])."""
+    precision, packed = kind.split("-")[1], kind.endswith("-packed")
+    options = (["--quantize", precision] if precision != "fp32" else []) + (["--unpadded"] if packed else [])
+    return f"{precision}{'-packed' if packed else ''}.tflite", options
+
+
 # keras_bert's files that shape the exported graph: the whole package (the layers, the models'
 # masks, inference's frozen weights and serving/tflite.py all do; a narrower list goes stale).
 TFLITE_SOURCES = ("**/*.py",)
@@ -146,11 +157,11 @@ def source_key(package_dir=None):
     return digest.hexdigest()[:12]
 
 
-def tflite_path(root, checkpoint, package_dir=None):
-    """Where the int8 TFLite export of `checkpoint` is cached, keyed by the checkpoint's content
-    and keras_bert's source (export_tflite below writes it there, atomically)."""
+def tflite_path(root, checkpoint, kind="keras_bert-int8-tflite", package_dir=None):
+    """Where the TFLite export of `checkpoint` for contender `kind` is cached, keyed by the
+    checkpoint's content and keras_bert's source (export_tflite below writes it there, atomically)."""
     key = f"bert-base-{checkpoint_key(checkpoint)}-src-{source_key(package_dir)}"
-    return os.path.join(root, "tflite", key, "int8.tflite")
+    return os.path.join(root, "tflite", key, tflite_file(kind)[0])
 
 
 def reference_in_process(checkpoint, points):
@@ -189,20 +200,26 @@ def export_onnx(pythons, checkpoint, root, work):
     return {k: os.path.join(out, v) for k, v in onnx_export.FILES.items()}
 
 
-def export_tflite(checkpoint, root, work):
-    """{"int8": .tflite path} (peers/tflite_export.py in a main-venv process of its own, so its
-    memory peak never meets the workers'), or {"error": ...}."""
+def export_tflite(checkpoint, root, work, kinds=("keras_bert-int8-tflite",)):
+    """{kind: .tflite path, or {"error": ...}} for each TFLite contender kind: peers/tflite_export.py
+    in a main-venv process of its own per file, one after the other, so a conversion's memory peak
+    (~13 GB for BERT-base) never meets another's or the workers'."""
     from ..peers import tflite_export
 
-    out = tflite_path(root, checkpoint)
-    if not os.path.isfile(out):
-        log(f"exporting {checkpoint} to an int8 TFLite file at {out}")
-        command = [sys.executable, tflite_export.__file__, checkpoint, out]
-        # the keras_bert of this checkout, as the main-venv workers get it (pool.Worker)
-        error = run_export("TFLite", command, os.path.join(work, "tflite_export.log"), {"PYTHONPATH": pool.ROOT})
-        if error or not os.path.isfile(out):
-            return {"error": error or f"TFLite export wrote no {out}"}
-    return {"int8": out}
+    out = {}
+    for kind in kinds:
+        path = tflite_path(root, checkpoint, kind)
+        if not os.path.isfile(path):
+            log(f"exporting {checkpoint} to a TFLite file at {path}")
+            command = [sys.executable, tflite_export.__file__, checkpoint, path] + tflite_file(kind)[1]
+            logfile = os.path.join(work, f"tflite_export-{kind}.log")
+            # the keras_bert of this checkout, as the main-venv workers get it (pool.Worker)
+            error = run_export("TFLite", command, logfile, {"PYTHONPATH": pool.ROOT})
+            if error or not os.path.isfile(path):
+                out[kind] = {"error": error or f"TFLite export wrote no {path}"}
+                continue
+        out[kind] = path
+    return out
 
 
 def run_export(what, command, logfile, extra_env=None):
@@ -260,8 +277,8 @@ def run_group(tag, members, spec, pythons, work, n_points, plan):
                 workers.append(pool.FailedWorker(c.name, python))
             elif c.kind.startswith("ort-") and "error" in spec.get("onnx", {}):
                 workers.append(pool.FailedWorker(c.name, spec["onnx"]["error"]))
-            elif c.kind == TFLITE_KIND and "error" in spec.get("tflite", {}):
-                workers.append(pool.FailedWorker(c.name, spec["tflite"]["error"]))
+            elif is_tflite(c.kind) and isinstance(spec.get("tflite", {}).get(c.kind), dict):
+                workers.append(pool.FailedWorker(c.name, spec["tflite"][c.kind]["error"]))
             else:
                 log_path = os.path.join(work, f"{tag}-{c.kind}.log")
                 try:
