@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from transformers.models.bert.tokenization_bert_legacy import BertTokenizerLegacy
 
 from keras_bert.tokenization import BertTokenizer, BertTokenizerFast, TFBertTokenizer
+from tests.support.graph import string_batch_function
 from tests.support.tokenizer_corpus import REAL_VOCAB_DIR
 
 VOCAB = os.path.join(REAL_VOCAB_DIR, "vocab.txt")
@@ -100,7 +101,7 @@ def tf_tokenizers():
     out = {}
     for lower in (True, False):
         layer = TFBertTokenizer.from_tokenizer(BertTokenizer(VOCAB, do_lower_case=lower), max_length=24)
-        out[lower] = tf.function(lambda a, b=None, layer=layer: layer(a, b), reduce_retracing=True)
+        out[lower] = string_batch_function(layer)
     return out
 
 

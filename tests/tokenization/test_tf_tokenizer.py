@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from keras_bert.tokenization import BertTokenizer, TFBertTokenizer
+from tests.support.graph import string_batch_function
 from tests.support.tokenizer_corpus import (
     GOLDEN_VOCAB,
     REAL_VOCAB_DIR,
@@ -33,8 +34,7 @@ def _layer(lower=True, **options):
     if key not in _LAYERS:
         py = BertTokenizer(VOCAB, do_lower_case=lower, **options.pop("py", {}))
         layer = TFBertTokenizer.from_tokenizer(py, **options)
-        fn = tf.function(lambda a, b=None: layer(a, b), reduce_retracing=True)
-        _LAYERS[key] = (py, layer, fn)
+        _LAYERS[key] = (py, layer, string_batch_function(layer))
     return _LAYERS[key]
 
 
