@@ -331,7 +331,7 @@ def test_acceptance_lines_pass_and_fail_on_the_thresholds(peers):
 
 def test_item_1_takes_the_best_unpadded_fp32_row_and_gives_the_padding_ceiling(peers):
     """Item 1 over every keras_bert unpadded fp32 row (predict_fn, the packed TFLite file), naming
-    the best; its reference line is 1 / (1 - padding share), what exact fp32 cannot pass."""
+    the best; its reference line is 1 / (1 - padding share), what skipping the padding alone gives."""
     packed = "keras_bert TFLite packed (XNNPACK, unpadded)"
     rows = [
         dict(table="B", point="b8", padding="26.0%", precision="fp32", contender=name, **{"vs best peer": ratio})
