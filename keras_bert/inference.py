@@ -104,6 +104,22 @@ def input_rank(model) -> int:
     return int(rank)
 
 
+def inference_outputs(model, input_ids, attention_mask, token_type_ids, unpadded=False, **kwargs):
+    """`model`'s inference call (training=False, `kwargs` passed on), or with `unpadded` its packed
+    path (`keras_bert.unpadded`, real tokens only): what predict_fn and export_tflite trace."""
+    if unpadded:
+        from keras_bert.unpadded import unpadded_outputs
+
+        return unpadded_outputs(model, input_ids, attention_mask, token_type_ids)
+    return model(
+        input_ids=input_ids,
+        attention_mask=attention_mask,
+        token_type_ids=token_type_ids,
+        training=False,
+        **kwargs,
+    )
+
+
 def frozen_weights(model):
     """A scope in which every variable of `model` reads as a constant of the graph being traced:
     Keras' StatelessScope mapping each variable to its current value (the snapshot)."""
@@ -216,18 +232,7 @@ class PredictFunction:
             fused = fused_layer_norm() if not self.jit_compile else contextlib.nullcontext()
             frozen = self._frozen_weights() if self.freeze else contextlib.nullcontext()
             with int8_scope(self.int8_weights), fused, frozen:
-                if self.unpadded:
-                    from keras_bert.unpadded import unpadded_outputs
-
-                    out = unpadded_outputs(model, input_ids, attention_mask, token_type_ids)
-                else:
-                    out = model(
-                        input_ids=input_ids,
-                        attention_mask=attention_mask,
-                        token_type_ids=token_type_ids,
-                        training=False,
-                        **kwargs,
-                    )
+                out = inference_outputs(model, input_ids, attention_mask, token_type_ids, self.unpadded, **kwargs)
             if self.outputs is not None:
                 missing = [name for name in self.outputs if out.get(name) is None]
                 if missing:

@@ -61,7 +61,7 @@ def export_tflite(model, path, outputs=None, quantize=None, unpadded=False, over
     import tensorflow as tf
 
     from keras_bert.backend import require_tensorflow_backend
-    from keras_bert.inference import frozen_weights, input_rank
+    from keras_bert.inference import frozen_weights, inference_outputs, input_rank
 
     require_tensorflow_backend("export_tflite (the TFLite converter traces a TensorFlow graph)")
     if quantize not in MODES:
@@ -76,7 +76,7 @@ def export_tflite(model, path, outputs=None, quantize=None, unpadded=False, over
     if os.path.lexists(path) and not overwrite:
         raise FileExistsError(17, f"{path!r} exists (pass overwrite=True to replace it)", path)
     if unpadded:
-        from keras_bert.unpadded import check_supported, unpadded_outputs
+        from keras_bert.unpadded import check_supported
 
         check_supported(model)
     if not model.built:
@@ -88,16 +88,7 @@ def export_tflite(model, path, outputs=None, quantize=None, unpadded=False, over
 
     def forward(input_ids, attention_mask, token_type_ids):
         with frozen_weights(model):  # the weights as constants: what the converter quantizes
-            if unpadded:
-                out = unpadded_outputs(model, input_ids, attention_mask, token_type_ids)
-            else:
-                out = model(
-                    input_ids=input_ids,
-                    attention_mask=attention_mask,
-                    token_type_ids=token_type_ids,
-                    training=False,
-                    **extra,
-                )
+            out = inference_outputs(model, input_ids, attention_mask, token_type_ids, unpadded, **extra)
         names = (
             wanted if wanted is not None else [k for k, v in out.items() if v is not None and not isinstance(v, tuple)]
         )
