@@ -3,7 +3,7 @@
     keras-bert-convert checkpoint SRC OUT --to {hf,tf-h5,keras} [--head CLASS] [--verify] [--force] [--no-vocab]
     keras-bert-convert inspect SRC
     keras-bert-convert export SRC OUT [--task TASK] [--quantize int8] [--unpadded]   (keras_bert/cli/export.py)
-    keras-bert-convert tflite SRC OUT.tflite [--quantize int8] [--head CLASS]         (keras_bert/cli/tflite.py)
+    keras-bert-convert tflite SRC OUT.tflite [--quantize int8] [--unpadded] [--head CLASS]   (keras_bert/cli/tflite.py)
 
 Exit codes: 0 ok, 2 usage (including an existing OUT without --force), 3 bad input
 (unknown/unreadable format, config/weights or vocab mismatch, missing or malformed vocab,

@@ -24,9 +24,11 @@ encoders and their heads, not decoders): inputs (B, T) with both free, one invok
 embeddings, projections, feed-forward blocks and heads computed on the batch's real tokens only
 (the attention core in the batch layout). The runner recognises it by its free batch and cuts the
 batch after its longest row's last real token. Which is faster depends on the rows: the packed
-file reads the weights once per batch (short rows: on BERT-base, examples/data sentences at batch
-8, int8 1.6x the row-by-row file and float32 1.17x TensorFlow's `predict_fn(unpadded=True)`), the
-row-by-row file runs every 128-token row ~7-15% faster (its encoder is one XNNPACK subgraph).
+file reads the weights once per batch, the row-by-row file once per row but runs its encoder as one
+XNNPACK subgraph. On BERT-base (2-core Zen 4, side by side): on `examples/data` sentences at batch
+8 (~13 tokens each) the packed float32 file does 1.19x TensorFlow's `predict_fn(unpadded=True)`
+and the packed int8 file ~1.6x the row-by-row one (a separate measurement); on 128-token rows the
+row-by-row int8 file is 3-5% faster than the packed one.
 
 No tokenizer inside: TFLite has no tensorflow-text kernels. Pair the file with `BertTokenizer` or
 `BertTokenizerFast` (the text-in artifact for TF Serving is `export_saved_model`).
@@ -129,9 +131,10 @@ class TFLiteModel:
 
     `model(input_ids, attention_mask=None, token_type_ids=None)` -> dict of NumPy arrays, batch
     first: each row runs alone at its length (up to its last attention-mask 1; a row with no 1 runs
-    whole), so token-level outputs are 0 after a row's last real token, as with
-    `predict_fn(model, unpadded=True)`; sequence-level outputs (pooler, logits) are the padded
-    model's. One interpreter: concurrent calls from several threads take turns (a lock).
+    whole), or, for a packed file (`unpadded` True), the whole batch in one invoke up to its longest
+    row's length; either way token-level outputs are 0 after a row's last real token (the packed
+    file: at every masked position but position 0, exactly as `predict_fn(model, unpadded=True)`);
+    sequence-level outputs (pooler, logits) are the padded model's. One interpreter: concurrent calls from several threads take turns (a lock).
     """
 
     def __init__(self, path, num_threads=None):
