@@ -40,6 +40,11 @@ def _tflite(precision, packed):
     return Contender(f"keras_bert{label} TFLite {layout} (XNNPACK, unpadded)", kind, peer=False, unpadded=True)
 
 
+def is_tflite(kind):
+    """Whether a contender kind runs a keras_bert TFLite file (made by _tflite)."""
+    return kind.startswith("keras_bert-") and "-tflite" in kind
+
+
 # Model groups, by precision; tables A (all groups) and B (fp32) are read from them.
 MODEL_GROUPS = {
     "fp32": (

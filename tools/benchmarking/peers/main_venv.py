@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import os
 
+from . import contenders
 from .runner import Runner, threads
 
 
@@ -48,7 +49,7 @@ def _torch():
 
 def make(kind, spec):
     family = kind.split("-")[0]
-    if family == "keras_bert" and "-tflite" in kind:
+    if contenders.is_tflite(kind):
         return _keras_bert_tflite(spec["tflite"][kind])
     if family == "keras_bert" and kind != "keras_bert-tokenizer":
         return _keras_bert(kind, spec["checkpoint"])

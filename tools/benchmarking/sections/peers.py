@@ -82,7 +82,7 @@ def model_tables(context, plan, pythons, root, work, groups=None):
     needs_onnx = any(c.env == "ort" for g in names for c in contenders.MODEL_GROUPS[g])
     onnx = export_onnx(pythons, checkpoint, root, work) if needs_onnx else {}
     points = model_points(plan, work, "AB" if groups is None else "A")
-    tflite_kinds = [c.kind for g in names for c in contenders.MODEL_GROUPS[g] if is_tflite(c.kind)]
+    tflite_kinds = [c.kind for g in names for c in contenders.MODEL_GROUPS[g] if contenders.is_tflite(c.kind)]
     tflite = export_tflite(checkpoint, root, work, tflite_kinds) if tflite_kinds else {}
     rows, reference = [], None
     if "fp32" not in names:
@@ -124,10 +124,6 @@ def checkpoint_key(checkpoint):
     return digest.hexdigest()[:12]
 
 
-def is_tflite(kind):
-    return kind.startswith("keras_bert-") and "-tflite" in kind
-
-
 def tflite_file(kind):
     """(file name, tflite_export.py options) of a TFLite contender kind, e.g.
     keras_bert-int8-tflite-packed -> ("int8-packed.tflite", ["--quantize", "int8", "--unpadded"])."""
@@ -157,11 +153,15 @@ def source_key(package_dir=None):
     return digest.hexdigest()[:12]
 
 
+def tflite_dir(root, checkpoint, package_dir=None):
+    """Where the TFLite exports of `checkpoint` are cached, keyed by the checkpoint's content and
+    keras_bert's source (export_tflite below writes them there, atomically)."""
+    return os.path.join(root, "tflite", f"bert-base-{checkpoint_key(checkpoint)}-src-{source_key(package_dir)}")
+
+
 def tflite_path(root, checkpoint, kind="keras_bert-int8-tflite", package_dir=None):
-    """Where the TFLite export of `checkpoint` for contender `kind` is cached, keyed by the
-    checkpoint's content and keras_bert's source (export_tflite below writes it there, atomically)."""
-    key = f"bert-base-{checkpoint_key(checkpoint)}-src-{source_key(package_dir)}"
-    return os.path.join(root, "tflite", key, tflite_file(kind)[0])
+    """The cached TFLite file of contender `kind` for `checkpoint` (under tflite_dir)."""
+    return os.path.join(tflite_dir(root, checkpoint, package_dir), tflite_file(kind)[0])
 
 
 def reference_in_process(checkpoint, points):
@@ -207,8 +207,9 @@ def export_tflite(checkpoint, root, work, kinds=("keras_bert-int8-tflite",)):
     from ..peers import tflite_export
 
     out = {}
+    directory = tflite_dir(root, checkpoint)  # hashes the checkpoint and the source once, not per kind
     for kind in kinds:
-        path = tflite_path(root, checkpoint, kind)
+        path = os.path.join(directory, tflite_file(kind)[0])
         if not os.path.isfile(path):
             log(f"exporting {checkpoint} to a TFLite file at {path}")
             command = [sys.executable, tflite_export.__file__, checkpoint, path] + tflite_file(kind)[1]
@@ -277,7 +278,7 @@ def run_group(tag, members, spec, pythons, work, n_points, plan):
                 workers.append(pool.FailedWorker(c.name, python))
             elif c.kind.startswith("ort-") and "error" in spec.get("onnx", {}):
                 workers.append(pool.FailedWorker(c.name, spec["onnx"]["error"]))
-            elif is_tflite(c.kind) and isinstance(spec.get("tflite", {}).get(c.kind), dict):
+            elif contenders.is_tflite(c.kind) and isinstance(spec.get("tflite", {}).get(c.kind), dict):
                 workers.append(pool.FailedWorker(c.name, spec["tflite"][c.kind]["error"]))
             else:
                 log_path = os.path.join(work, f"{tag}-{c.kind}.log")
