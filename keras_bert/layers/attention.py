@@ -24,6 +24,7 @@ import keras
 from keras import ops
 
 from keras_bert.layers.common import ConfigLayer, initializer, reshape
+from keras_bert.layers.lowering import current_target
 
 BF16_MIN = -3.3895313892515355e38  # bfloat16's most negative finite value (float32's rounds to -inf)
 
@@ -149,9 +150,10 @@ class TFBertSelfAttention(ConfigLayer):
         context, probs = self.attend(q, k, v, attention_mask, head_mask, past_length, training)
         return context, (probs if output_attentions else None), (k, v)
 
-    def attend(self, q, k, v, attention_mask=None, head_mask=None, past_length=0, training=False):
+    def attend(self, q, k, v, attention_mask=None, head_mask=None, past_length=0, training=False, merge=True):
         """The attention core: q (B, N, T, D), k and v (B, N, S, D), additive float32 mask
-        broadcastable to (B, N, T, S). Returns (context (B, T, H), probabilities (B, N, T, S))."""
+        broadcastable to (B, N, T, S). Returns (context (B, T, H), or (B, N, T, D) with merge=False,
+        and the probabilities (B, N, T, S))."""
         scores = ops.matmul(q, ops.transpose(k, (0, 1, 3, 2)))  # (B, N, T, S)
         if self.position_embedding_type != "absolute":
             scores = scores + self._relative_scores(q, k, past_length)
@@ -170,20 +172,35 @@ class TFBertSelfAttention(ConfigLayer):
         if head_mask is not None:
             probs = probs * ops.cast(ops.reshape(head_mask, (1, -1, 1, 1)), probs.dtype)
         context = ops.matmul(self.dropout(probs, training=training), v)  # (B, N, T, D)
-        return merge_heads(context, self.config.hidden_size), probs  # (B, T, H)
+        return (merge_heads(context, self.config.hidden_size) if merge else context), probs
+
+    def _packed_qkv(self, rows):
+        """(P, H) -> (P, 3H): q, k and v side by side. Inside `lowering("tflite")` (constant weights
+        while `export_tflite` traces) one matmul against the concatenated kernels, which the
+        converter folds into one (one FULLY_CONNECTED instead of three and a concatenation)."""
+        denses = (self.query, self.key, self.value)
+        plain = all(
+            d.use_bias and d.activation is keras.activations.linear and d.quantization_mode is None for d in denses
+        )
+        if current_target() == "tflite" and plain and self.compute_dtype == "float32":
+            kernel = ops.concatenate([d.kernel for d in denses], axis=-1)  # (H, 3H)
+            bias = ops.concatenate([d.bias for d in denses], axis=-1)  # (3H,)
+            return ops.matmul(rows, kernel) + bias
+        return ops.concatenate([dense(rows) for dense in denses], axis=-1)
 
     def call_packed(self, rows, packing, attention_mask):
         """Self-attention on packed rows (P, H) (see `keras_bert.layers.packing.Packing`): the
-        projections run on the P rows only; q, k, v are scattered to (B, N, T, D) for the core
-        and the context is gathered back to (P, H). attention_mask: additive, as `call`."""
+        projections run on the P rows only; q, k, v go to the batch layout together (one gather of
+        (P, 3H)) for the core, and the context is gathered back to (P, H). attention_mask:
+        additive, as `call`."""
         if self.is_cross_attention:
             raise ValueError("call_packed runs self-attention only; cross-attention stays on the padded path")
-        q, k, v = (
-            split_heads(packing.to_batch(dense(rows)), self.num_heads, self.head_dim)  # (B, N, T, D)
-            for dense in (self.query, self.key, self.value)
-        )
-        context, _ = self.attend(q, k, v, attention_mask)  # (B, T, H)
-        return packing.to_rows(context)  # (P, H)
+        n = self.num_heads
+        qkv = self._packed_qkv(rows)  # (P, 3H)
+        qkv = ops.transpose(packing.to_batch(qkv, (3 * n, self.head_dim)), (0, 2, 1, 3))  # (B, 3N, T, D)
+        q, k, v = qkv[:, :n], qkv[:, n : 2 * n], qkv[:, 2 * n :]  # (B, N, T, D) each
+        context, _ = self.attend(q, k, v, attention_mask, merge=False)  # (B, N, T, D)
+        return packing.to_rows(ops.transpose(context, (0, 2, 1, 3)))  # (P, H)
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")

@@ -1,5 +1,6 @@
 """`BertLayerNorm`: Keras' LayerNormalization, plus TensorFlow's one-op oneDNN LayerNorm inside
-`fused_layer_norm()`.
+`fused_layer_norm()` and a TFLite-friendly formula inside `lowering("tflite")`
+(`keras_bert.layers.lowering`).
 
 Keras' TensorFlow backend computes LayerNorm as ~10 elementwise passes (mean, centred square, mean,
 rsqrt, scale, shift, casts); TensorFlow's graph rewrites never turn it into oneDNN's fused
@@ -13,28 +14,26 @@ nothing differentiates or exports the graph: `predict_fn` traces the model insid
 `fused_layer_norm()`. Outside the scope, eagerly, on other backends, or where the op is missing
 (checked once, by running it), `call` is Keras'. The layer's weights, names and config are
 LayerNormalization's.
+
+TFLite: Keras' LayerNorm converts to 11 TFLite ops (TensorFlow's batch-normalization formula, with a
+NEG and a SQUARED_DIFFERENCE). `export_tflite` traces inside `lowering("tflite")`, where the layer
+computes `(x - mean) * rsqrt(mean((x - mean)^2) + eps) * gamma + beta`: 9 ops, all run by TFLite's
+XNNPACK delegate. Measured side by side on the 2-core AMD EPYC (Zen 4): 25 LayerNorms of a
+105x768 float32 matrix in a converted file, 1.52 ms (Keras') vs 0.41 ms. Same value within float32
+rounding.
 """
 
-import contextlib
 import functools
-import threading
 
 import keras
 
 from keras_bert.backend import is_tensorflow
+from keras_bert.layers.lowering import current_target, lowering
 
-_active = threading.local()
 
-
-@contextlib.contextmanager
 def fused_layer_norm():
     """Inside, while tracing a tf.function, `BertLayerNorm` layers run TensorFlow's oneDNN LayerNorm."""
-    depth = getattr(_active, "depth", 0)
-    _active.depth = depth + 1
-    try:
-        yield
-    finally:
-        _active.depth = depth
+    return lowering("onednn")
 
 
 def onednn_layer_norm(x, gamma, beta, epsilon):
@@ -75,26 +74,37 @@ def onednn_layer_norm_available() -> bool:
 
 @keras.saving.register_keras_serializable(package="keras_bert")
 class BertLayerNorm(keras.layers.LayerNormalization):
-    def _fused(self, inputs) -> bool:
-        if not getattr(_active, "depth", 0) or not is_tensorflow():
-            return False
-        import tensorflow as tf
-
+    def _kernel(self, inputs):
+        """The form this call takes: "onednn", "tflite" (by the active `lowering` scope) or None (Keras')."""
+        kind = current_target()
         last = len(inputs.shape) - 1
-        return (
-            not tf.executing_eagerly()
-            and list(self.axis) in ([-1], [last])
+        plain = (
+            list(self.axis) in ([-1], [last])
             and self.gamma is not None
             and self.beta is not None
             and not self.rms_scaling
-            and self.compute_dtype in ("float32", "bfloat16")
-            and onednn_layer_norm_available()
         )
+        if kind is None or not plain or not is_tensorflow():
+            return None
+        import tensorflow as tf
+
+        if tf.executing_eagerly():
+            return None
+        if kind == "tflite":
+            return kind if self.compute_dtype == "float32" else None
+        if self.compute_dtype in ("float32", "bfloat16") and onednn_layer_norm_available():
+            return kind
+        return None
 
     def call(self, inputs):
-        if not self._fused(inputs):
+        kind = self._kernel(inputs)
+        if kind is None:
             return super().call(inputs)
         from keras import ops
 
         x = ops.cast(inputs, self.compute_dtype)
-        return onednn_layer_norm(x, self.gamma, self.beta, self.epsilon)
+        if kind == "onednn":
+            return onednn_layer_norm(x, self.gamma, self.beta, self.epsilon)
+        centred = x - ops.mean(x, axis=-1, keepdims=True)
+        scale = ops.rsqrt(ops.mean(centred * centred, axis=-1, keepdims=True) + self.epsilon)
+        return centred * scale * self.gamma + self.beta

@@ -3,9 +3,9 @@ the batch layout (B, T, X) and the packed rows (P, X).
 
 Everything in BERT except the attention core works token by token, so it can run on the P
 positions that matter instead of all B * T: the embeddings, projections, feed-forward block,
-LayerNorm and token-level heads. Attention needs the batch layout, so q, k, v are scattered
-back to (B, T, H) (zeros at skipped positions, whose keys the additive mask removes) and the
-context is gathered to (P, H) again.
+LayerNorm and token-level heads. Attention needs the batch layout, so q, k, v go back to
+(B, T, 3H) side by side in one gather (zeros at skipped positions, whose keys the additive mask
+removes) and the context is gathered to (P, H) again.
 
 Kept positions: those with `attention_mask == 1`, plus position 0 of every row (the pooler and
 NSP read it, also when it is padding) and every position of a row with no real token (the padded
@@ -13,6 +13,8 @@ path gives such a row uniform attention over all its positions). With those rule
 position has exactly the padded path's value. Rows are in batch-major order, so row b's first
 kept position (its position 0) is packed row `row_starts[b]`.
 """
+
+import math
 
 import keras
 from keras import ops
@@ -42,24 +44,29 @@ class Packing:
 
     def gather(self, x):
         """(B, T, ...) -> (P, ...): the kept positions of a batch-layout tensor (e.g. ids)."""
-        shape = ops.shape(x)
-        flat = ops.reshape(x, (shape[0] * shape[1],) + tuple(x.shape[2:]))
-        return ops.take(flat, self.flat_index, axis=0)
+        inner = tuple(x.shape[2:])
+        if all(isinstance(d, int) for d in inner):  # a constant target shape (TFLite's XNNPACK runs it)
+            flat = ops.reshape(x, (-1,) + inner)
+        else:
+            shape = ops.shape(x)
+            flat = ops.reshape(x, (shape[0] * shape[1],) + inner)
+        return _take_rows(flat, self.flat_index)
 
     def to_rows(self, x):
-        """(B, T, X) -> (P, X)."""
-        return self.gather(x)
+        """(B, T, ...) -> (P, X), X the product of the trailing (static) dims, e.g. (B, T, N, D) -> (P, N*D)."""
+        return _take_rows(ops.reshape(x, (-1, math.prod(x.shape[2:]))), self.flat_index)  # constant shape
 
-    def to_batch(self, rows):
-        """(P, X) -> (B, T, X), zeros at the positions that were not kept."""
+    def to_batch(self, rows, inner=None):
+        """(P, X) -> (B, T, *inner), zeros at the positions that were not kept; inner defaults to
+        (X,) and may split X, e.g. (N, D) for heads."""
         width = rows.shape[-1]
         rows = ops.concatenate([rows, ops.zeros((1, width), rows.dtype)], axis=0)  # (P + 1, X)
-        flat = ops.take(rows, self.source_row, axis=0)  # (B*T, X)
-        return ops.reshape(flat, (self.batch, self.length, width))
+        flat = _take_rows(rows, self.source_row)  # (B*T, X)
+        return ops.reshape(flat, (self.batch, self.length) + tuple(inner or (width,)))
 
     def first_rows(self, rows):
         """(P, X) -> (B, X): each sequence's position 0 (the [CLS] row the pooler reads)."""
-        return ops.take(rows, self.row_starts, axis=0)
+        return _take_rows(rows, self.row_starts)
 
 
 def _true_indices(flat):
@@ -74,3 +81,17 @@ def _true_indices(flat):
 
         return tf.where(flat)[:, 0]
     return ops.nonzero(flat)[0]
+
+
+def _take_rows(x, index):
+    """`x[index]` along axis 0 for indices known to lie in [0, len(x)).
+
+    Keras' `ops.take` on TensorFlow first maps negative indices (a compare, an add and a select
+    around every gather); these indices are never negative, so TensorFlow gathers them directly:
+    four fewer ops per gather in the graph and in a converted TFLite file (`export_tflite`).
+    """
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.gather(x, index, axis=0)
+    return ops.take(x, index, axis=0)

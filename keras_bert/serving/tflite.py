@@ -64,6 +64,7 @@ def export_tflite(model, path, outputs=None, quantize=None, unpadded=False, over
 
     from keras_bert.backend import require_tensorflow_backend
     from keras_bert.inference import frozen_weights, inference_outputs, input_rank
+    from keras_bert.layers.lowering import lowering
 
     require_tensorflow_backend("export_tflite (the TFLite converter traces a TensorFlow graph)")
     if quantize not in MODES:
@@ -89,7 +90,8 @@ def export_tflite(model, path, outputs=None, quantize=None, unpadded=False, over
     wanted = tuple(outputs) if outputs is not None else None
 
     def forward(input_ids, attention_mask, token_type_ids):
-        with frozen_weights(model):  # the weights as constants: what the converter quantizes
+        # The weights as constants (what the converter quantizes); layers in TFLite's fewest ops.
+        with frozen_weights(model), lowering("tflite"):
             out = inference_outputs(model, input_ids, attention_mask, token_type_ids, unpadded, **extra)
         names = (
             wanted if wanted is not None else [k for k, v in out.items() if v is not None and not isinstance(v, tuple)]

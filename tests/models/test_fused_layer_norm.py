@@ -1,6 +1,7 @@
 """`BertLayerNorm` inside `fused_layer_norm()` (what predict_fn traces): oneDNN's one-op LayerNorm,
 checked against a float64 NumPy LayerNorm; the op is really in predict_fn's graph; outside the
-scope, eagerly, or when differentiated the layer is Keras' own."""
+scope, eagerly, or when differentiated the layer is Keras' own. Inside `lowering("tflite")` (what
+export_tflite traces): the short formula, against the same NumPy LayerNorm."""
 
 import keras
 import numpy as np
@@ -9,6 +10,7 @@ import tensorflow as tf
 
 import keras_bert
 from keras_bert.layers.layer_norm import BertLayerNorm, fused_layer_norm, onednn_layer_norm_available
+from keras_bert.layers.lowering import current_target, lowering
 
 pytestmark = pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="TensorFlow backend only")
 
@@ -89,3 +91,30 @@ def test_predict_fn_graph_uses_it_and_matches_the_model(make_tiny_config, make_b
     want = model(input_ids=ids, attention_mask=mask, token_type_ids=types, training=False)["last_hidden_state"]
     real = np.asarray(mask, bool)
     np.testing.assert_allclose(got[real], want.numpy()[real], atol=1e-5)
+
+
+def test_tflite_lowering_matches_numpy():
+    layer = _layer("float32")
+    x = np.random.default_rng(3).normal(2.0, 3.0, (3, 17, 48)).astype("float32")
+    want = _numpy_layer_norm(x, layer.gamma.numpy(), layer.beta.numpy(), 1e-12)
+
+    @tf.function
+    def short(t):
+        with lowering("tflite"):
+            return layer(t)
+
+    graph_ops = _ops(short, tf.TensorSpec([None, None, 48], tf.float32))
+    assert "Rsqrt" in graph_ops and "SquaredDifference" not in graph_ops  # not Keras' formula
+    np.testing.assert_allclose(short(tf.constant(x)).numpy(), want, atol=2e-5)
+
+
+def test_lowering_scopes_nest_and_refuse_unknown_targets():
+    assert current_target() is None
+    with lowering("tflite"):
+        with fused_layer_norm():
+            assert current_target() == "onednn"
+        assert current_target() == "tflite"
+    assert current_target() is None
+    with pytest.raises(ValueError, match="xla"):
+        with lowering("xla"):
+            pass

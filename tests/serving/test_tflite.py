@@ -124,6 +124,33 @@ def test_unpadded_file_equals_transformers(hf_checkpoint, tmp_path, hf_class):
         np.testing.assert_allclose(trimmed, got[field][:4], atol=1e-5, err_msg=field)
 
 
+def _op_counts(path):
+    """{TFLite op name: count} of the file's graph, before any delegate takes nodes over."""
+    import collections
+
+    import tensorflow as tf
+
+    it = tf.lite.Interpreter(
+        model_path=str(path),
+        experimental_op_resolver_type=tf.lite.experimental.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+    )
+    return collections.Counter(op["op_name"] for op in it._get_ops_details())
+
+
+@pytest.mark.parametrize("unpadded", [False, True])
+def test_files_hold_the_short_layer_norm_and_packed_qkv(hf_checkpoint, tmp_path, unpadded):
+    """export_tflite traces inside lowering("tflite"): LayerNorm without Keras' NEG and
+    SQUARED_DIFFERENCE, and (packed file) q, k and v in one FULLY_CONNECTED per layer: 4 per layer
+    there (6 row by row) plus the pooler's. Values: the tests above."""
+    path, _ = hf_checkpoint("BertModel")
+    model = keras_bert.TFBertModel.from_pretrained(path)
+    layers = model.config.num_hidden_layers
+    counts = _op_counts(keras_bert.export_tflite(model, tmp_path / "m.tflite", unpadded=unpadded))
+    assert counts["NEG"] == 0 and counts["SQUARED_DIFFERENCE"] == 0, counts
+    assert counts["RSQRT"] == 2 * layers + 1  # every LayerNorm: 2 per layer and the embeddings'
+    assert counts["FULLY_CONNECTED"] == (4 if unpadded else 6) * layers + 1, counts
+
+
 def test_unpadded_multiple_choice_and_decoders(hf_checkpoint, tmp_path):
     path, hf_model = hf_checkpoint("BertForMultipleChoice")
     model = keras_bert.TFBertForMultipleChoice.from_pretrained(path)
