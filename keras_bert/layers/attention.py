@@ -174,10 +174,12 @@ class TFBertSelfAttention(ConfigLayer):
         context = ops.matmul(self.dropout(probs, training=training), v)  # (B, N, T, D)
         return (merge_heads(context, self.config.hidden_size) if merge else context), probs
 
-    def _packed_qkv(self, rows):
-        """(P, H) -> (P, 3H): q, k and v side by side. Inside `lowering("tflite")` (constant weights
-        while `export_tflite` traces) one matmul against the concatenated kernels, which the
-        converter folds into one (one FULLY_CONNECTED instead of three and a concatenation)."""
+    def _packed_qkv(self, rows, packing):
+        """q, k, v (B, N, T, D) each from packed rows (P, H): the projections on the P rows, then
+        one gather each into the batch layout. Inside `lowering("tflite")` (constant weights while
+        `export_tflite` traces) the three projections are one matmul against the concatenated
+        kernels, which the converter folds into one (one FULLY_CONNECTED instead of three)."""
+        n = self.num_heads
         denses = (self.query, self.key, self.value)
         plain = all(
             d.use_bias and d.activation is keras.activations.linear and d.quantization_mode is None for d in denses
@@ -185,22 +187,19 @@ class TFBertSelfAttention(ConfigLayer):
         if current_target() == "tflite" and plain and self.compute_dtype == "float32":
             kernel = ops.concatenate([d.kernel for d in denses], axis=-1)  # (H, 3H)
             bias = ops.concatenate([d.bias for d in denses], axis=-1)  # (3H,)
-            return ops.matmul(rows, kernel) + bias
-        return ops.concatenate([dense(rows) for dense in denses], axis=-1)
+            qkv = ops.matmul(rows, kernel) + bias  # (P, 3H)
+            return tuple(packing.heads_to_batch(qkv, 3 * n, i * n, n) for i in range(3))
+        return tuple(packing.heads_to_batch(dense(rows), n, 0, n) for dense in denses)
 
     def call_packed(self, rows, packing, attention_mask):
         """Self-attention on packed rows (P, H) (see `keras_bert.layers.packing.Packing`): the
-        projections run on the P rows only; q, k, v go to the batch layout together (one gather of
-        (P, 3H)) for the core, and the context is gathered back to (P, H). attention_mask:
-        additive, as `call`."""
+        projections run on the P rows only; q, k, v are gathered into (B, N, T, D) for the core
+        and the context straight back to (P, H). attention_mask: additive, as `call`."""
         if self.is_cross_attention:
             raise ValueError("call_packed runs self-attention only; cross-attention stays on the padded path")
-        n = self.num_heads
-        qkv = self._packed_qkv(rows)  # (P, 3H)
-        qkv = ops.transpose(packing.to_batch(qkv, (3 * n, self.head_dim)), (0, 2, 1, 3))  # (B, 3N, T, D)
-        q, k, v = qkv[:, :n], qkv[:, n : 2 * n], qkv[:, 2 * n :]  # (B, N, T, D) each
+        q, k, v = self._packed_qkv(rows, packing)  # (B, N, T, D) each
         context, _ = self.attend(q, k, v, attention_mask, merge=False)  # (B, N, T, D)
-        return packing.to_rows(ops.transpose(context, (0, 2, 1, 3)))  # (P, H)
+        return packing.heads_to_rows(context)  # (P, H)
 
 
 @keras.saving.register_keras_serializable(package="keras_bert")

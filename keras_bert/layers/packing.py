@@ -3,9 +3,9 @@ the batch layout (B, T, X) and the packed rows (P, X).
 
 Everything in BERT except the attention core works token by token, so it can run on the P
 positions that matter instead of all B * T: the embeddings, projections, feed-forward block,
-LayerNorm and token-level heads. Attention needs the batch layout, so q, k, v go back to
-(B, T, 3H) side by side in one gather (zeros at skipped positions, whose keys the additive mask
-removes) and the context is gathered to (P, H) again.
+LayerNorm and token-level heads. Attention needs the batch layout, so q, k and v are gathered
+straight into (B, N, T, D), one gather each (skipped positions hold any row: the additive mask
+removes their keys), and the context is gathered straight back to (P, H).
 
 Kept positions: those with `attention_mask == 1`, plus position 0 of every row (the pooler and
 NSP read it, also when it is padding) and every position of a row with no real token (the padded
@@ -13,8 +13,6 @@ path gives such a row uniform attention over all its positions). With those rule
 position has exactly the padded path's value. Rows are in batch-major order, so row b's first
 kept position (its position 0) is packed row `row_starts[b]`.
 """
-
-import math
 
 import keras
 from keras import ops
@@ -37,7 +35,12 @@ class Packing:
         # Packed row of every batch position, P (a zero row appended in `to_batch`) where not kept:
         # to_batch is then one gather, which TF runs multi-threaded (its CPU scatter_nd is not).
         kept_flat = ops.cast(flat, "int32")
-        self.source_row = ops.where(flat, ops.cumsum(kept_flat) - 1, ops.sum(kept_flat))  # (B*T,)
+        packed_row = ops.cumsum(kept_flat) - 1  # (B*T,) at kept positions
+        self.source_row = ops.where(flat, packed_row, ops.sum(kept_flat))  # (B*T,)
+        # For attention's batch layout any row will do where not kept (row 0 here): such a position
+        # is masked as a key (probability exactly 0 for any finite value) and its query's result
+        # is never gathered back.
+        self.attention_row = ops.reshape(ops.where(flat, packed_row, 0), (self.batch, 1, self.length))  # (B, 1, T)
         counts = ops.sum(ops.cast(keep, "int32"), axis=1)  # (B,)
         self.row_starts = ops.cumsum(counts) - counts  # (B,) packed row of each sequence's position 0
         self.kept = keep
@@ -52,17 +55,30 @@ class Packing:
             flat = ops.reshape(x, (shape[0] * shape[1],) + inner)
         return _take_rows(flat, self.flat_index)
 
-    def to_rows(self, x):
-        """(B, T, ...) -> (P, X), X the product of the trailing (static) dims, e.g. (B, T, N, D) -> (P, N*D)."""
-        return _take_rows(ops.reshape(x, (-1, math.prod(x.shape[2:]))), self.flat_index)  # constant shape
-
-    def to_batch(self, rows, inner=None):
-        """(P, X) -> (B, T, *inner), zeros at the positions that were not kept; inner defaults to
-        (X,) and may split X, e.g. (N, D) for heads."""
+    def to_batch(self, rows):
+        """(P, X) -> (B, T, X), zeros at the positions that were not kept."""
         width = rows.shape[-1]
         rows = ops.concatenate([rows, ops.zeros((1, width), rows.dtype)], axis=0)  # (P + 1, X)
         flat = _take_rows(rows, self.source_row)  # (B*T, X)
-        return ops.reshape(flat, (self.batch, self.length) + tuple(inner or (width,)))
+        return ops.reshape(flat, (self.batch, self.length, width))
+
+    def heads_to_batch(self, rows, heads, first, count):
+        """rows (P, G*D), G heads of width D side by side -> heads first .. first+count-1 in
+        attention's batch layout (B, count, T, D), in one gather (no transpose, no copy of the
+        rest). For attention only: positions not kept hold some kept row's values (see
+        `attention_row`)."""
+        table = ops.reshape(rows, (-1, rows.shape[-1] // heads))  # (P*G, D)
+        offsets = ops.reshape(ops.arange(first, first + count, dtype="int32"), (1, count, 1))
+        return _take_rows(table, self.attention_row * heads + offsets)  # (B, count, T, D)
+
+    def heads_to_rows(self, x):
+        """(B, N, T, D) -> (P, N*D): the kept positions of attention's output, heads side by side,
+        in one gather (no transpose)."""
+        n, d = x.shape[1], x.shape[3]
+        table = ops.reshape(x, (-1, d))  # (B*N*T, D)
+        heads = ops.arange(n, dtype="int32")[None, :]  # (1, N)
+        index = (self.batch_index[:, None] * n + heads) * self.length + self.positions[:, None]  # (P, N)
+        return ops.reshape(_take_rows(table, index), (-1, n * d))
 
     def first_rows(self, rows):
         """(P, X) -> (B, X): each sequence's position 0 (the [CLS] row the pooler reads)."""

@@ -7,6 +7,7 @@ the real MiniLM checkpoint. On TensorFlow `tests/models` runs both already.
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 import torch
@@ -16,7 +17,7 @@ import keras_bert
 from keras_bert.contract import HEADS
 from tests.backends.conftest import BACKEND, other_backends
 from tests.models.test_contract import ATOL, _cases, _config, _field, _inputs, _label_sets, _run_keras, _run_reference
-from tests.support.tiny import SENTENCES, perturb_
+from tests.support.tiny import SENTENCES, perturb_, random_batch, tiny_config
 
 pytestmark = other_backends
 
@@ -58,3 +59,34 @@ def test_minilm_equals_transformers(minilm_dir, minilm_batch):
         np.testing.assert_allclose(
             _field(actual, field), _field(expected, field), atol=1e-4, rtol=0, err_msg=f"{BACKEND} MiniLM {field}"
         )
+
+
+@pytest.mark.parametrize("name", ["BertModel", "BertForTokenClassification", "BertForSequenceClassification"])
+def test_unpadded_equals_transformers(name, tmp_path):
+    """`keras_bert.unpadded` (the packed rows, one gather for q, k and v) on this backend: transformers'
+    eager numbers at every computed position (real tokens, position 0, a row without a real token)
+    and for sequence-level outputs, zeros elsewhere; left padding and a hole keep their positions."""
+    from keras_bert.unpadded import unpadded_outputs
+
+    torch.manual_seed(0)
+    reference = perturb_(getattr(transformers, name)(transformers.BertConfig(**tiny_config()))).eval()
+    reference.save_pretrained(tmp_path)
+    reference = getattr(transformers, name).from_pretrained(tmp_path, attn_implementation="eager").eval()
+    model = getattr(keras_bert, "TF" + name).from_pretrained(tmp_path)
+    batch = random_batch(batch=5, length=9)  # rows of 9, 7, 5, 3 and 1 real tokens
+    batch["attention_mask"][1] = [0, 0, 1, 1, 1, 1, 1, 1, 1]  # left padding
+    batch["attention_mask"][2, 3] = 0  # a hole
+    batch["attention_mask"][4] = 0  # no real token: computed whole
+    got = unpadded_outputs(model, **{k: v.astype("int32") for k, v in batch.items()})
+    with torch.no_grad():
+        expected = reference(**{k: torch.from_numpy(v).long() for k, v in batch.items()})
+    computed = batch["attention_mask"].astype(bool)
+    computed[:, 0] = computed[4] = True
+    for field in got:
+        value, want = np.asarray(keras.ops.convert_to_numpy(got[field])), getattr(expected, field).numpy()
+        assert value.shape == want.shape, f"{BACKEND} {name} {field}"
+        if value.ndim == 3:  # token level
+            np.testing.assert_allclose(value[computed], want[computed], atol=ATOL, err_msg=f"{BACKEND} {name} {field}")
+            assert not value[~computed].any(), f"{BACKEND} {name} {field}: not zero at skipped positions"
+        else:
+            np.testing.assert_allclose(value, want, atol=ATOL, err_msg=f"{BACKEND} {name} {field}")
