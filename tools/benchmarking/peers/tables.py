@@ -57,7 +57,7 @@ def model_rows(group, points, contenders, ready, times, reference):
                 continue
             row["real tok/s"] = round(point.real_tokens / statistics.median(point_times[c.name]), 1)
             if best is not None:
-                row["vs best peer"] = round(timing.paired_ratio(point_times, c.name, best), 3)
+                row["vs best peer"] = timing.paired_ratio(point_times, c.name, best)  # unrounded: checks compare it
                 row["best peer"] = best
             probes = info.get("points", [])
             if reference is not None and index < len(probes) and reference[index] is not None:
@@ -87,7 +87,7 @@ def tokenizer_rows(corpora, contenders, ready, times, reference_ids, tf457, rust
             row["strings/s"] = round(n / statistics.median(point_times[c.name]), 1)
             for key, other in (("vs transformers 4.57", tf457), ("vs Rust", rust)):
                 if other in point_times and other != c.name:
-                    row[key] = round(timing.paired_ratio(point_times, c.name, other), 3)
+                    row[key] = timing.paired_ratio(point_times, c.name, other)
             got = info["points"][index]["ids"]
             row["exact"] = exact_share(got, reference_ids[index])
             row["version"] = info.get("version", "")
@@ -99,7 +99,7 @@ def exact_share(rows, reference):
     """Share of rows equal to the reference's (a missing row counts as unequal)."""
     if not reference:
         return 0.0
-    return round(sum(list(a) == list(b) for a, b in zip(rows, reference)) / len(reference), 4)
+    return sum(list(a) == list(b) for a, b in zip(rows, reference)) / len(reference)  # unrounded: 100% means all
 
 
 def one_line(text, n=200):
