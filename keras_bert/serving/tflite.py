@@ -26,7 +26,7 @@ embeddings, projections, feed-forward blocks and heads computed on the batch's r
 batch after its longest row's last real token. Which is faster depends on the rows: the packed
 file reads the weights once per batch, the row-by-row file once per row but runs its encoder as one
 XNNPACK subgraph. On BERT-base (2-core Zen 4, side by side): on `examples/data` sentences at batch
-8 (~13 tokens each) the packed float32 file does 1.19x TensorFlow's `predict_fn(unpadded=True)`
+8 (~13 tokens each) the packed float32 file does 1.17x TensorFlow's `predict_fn(unpadded=True)`
 and the packed int8 file ~1.6x the row-by-row one (a separate measurement); on 128-token rows the
 row-by-row int8 file is 3-5% faster than the packed one.
 
