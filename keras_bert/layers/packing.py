@@ -43,17 +43,10 @@ class Packing:
         self.attention_row = ops.reshape(ops.where(flat, packed_row, 0), (self.batch, 1, self.length))  # (B, 1, T)
         counts = ops.sum(ops.cast(keep, "int32"), axis=1)  # (B,)
         self.row_starts = ops.cumsum(counts) - counts  # (B,) packed row of each sequence's position 0
-        self.kept = keep
 
     def gather(self, x):
-        """(B, T, ...) -> (P, ...): the kept positions of a batch-layout tensor (e.g. ids)."""
-        inner = tuple(x.shape[2:])
-        if all(isinstance(d, int) for d in inner):  # a constant target shape (TFLite's XNNPACK runs it)
-            flat = ops.reshape(x, (-1,) + inner)
-        else:
-            shape = ops.shape(x)
-            flat = ops.reshape(x, (shape[0] * shape[1],) + inner)
-        return _take_rows(flat, self.flat_index)
+        """(B, T) -> (P,): the kept positions of a batch-layout tensor (ids, token types)."""
+        return _take_rows(ops.reshape(x, (-1,)), self.flat_index)
 
     def to_batch(self, rows):
         """(P, X) -> (B, T, X), zeros at the positions that were not kept."""
