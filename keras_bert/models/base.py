@@ -145,9 +145,10 @@ class TFBertPreTrainedModel(CallingContract, FitIntegration, ModelHelpers, keras
 
         Keras' `Layer.__delattr__` runs `gc.collect()` for every variable quantize replaces: on a
         BERT-base classifier in a fresh process, ~80 collections of ~440,000 objects each, 17.3 s
-        for the call (1.6 s with this; measured on a 2-core AMD EPYC). The objects that exist before the call are frozen meanwhile (`gc.freeze`), so each of
-        those collections sees only what quantize creates, then one collection frees the replaced
-        float weights. A heap the caller froze already is left as it is.
+        for the call (1.6 s with this; measured on a 2-core AMD EPYC). The objects that exist
+        before the call are frozen meanwhile (`gc.freeze`), so each of those collections sees only
+        what quantize creates; then one collection frees the replaced float weights. A heap the
+        caller froze already is left as it is.
         """
         with _one_collection():
             return super().quantize(*args, **kwargs)
