@@ -176,9 +176,9 @@ class TFBertSelfAttention(ConfigLayer):
 
     def _packed_qkv(self, rows, packing):
         """q, k, v (B, N, T, D) each from packed rows (P, H): the projections on the P rows, then
-        one gather each into the batch layout. Inside `lowering("tflite")` (constant weights while
-        `export_tflite` traces) the three projections are one matmul against the concatenated
-        kernels, which the converter folds into one (one FULLY_CONNECTED instead of three)."""
+        one gather each into the batch layout. Inside `lowering("tflite")` (while `export_tflite`
+        traces) the three projections are one matmul against the concatenated kernels, which the
+        converter folds once it has frozen the weights (one FULLY_CONNECTED instead of three)."""
         n = self.num_heads
         denses = (self.query, self.key, self.value)
         plain = all(

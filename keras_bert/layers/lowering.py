@@ -4,10 +4,10 @@ they trace.
 
 - "onednn" (`predict_fn` on TensorFlow, `fused_layer_norm()`): `BertLayerNorm` runs oneDNN's
   one-op LayerNorm (`keras_bert.layers.layer_norm`).
-- "tflite" (`export_tflite`, whose weights are constants while it traces): `BertLayerNorm` uses
-  the formula TFLite's XNNPACK delegate runs in the fewest ops, and packed self-attention projects
-  q, k and v with one matmul against the three kernels concatenated (the converter folds the
-  concatenation into one constant).
+- "tflite" (`export_tflite`): `BertLayerNorm` uses the formula TFLite's XNNPACK delegate runs in
+  the fewest ops, and packed self-attention projects q, k and v with one matmul against the three
+  kernels concatenated (the converter freezes the weights and folds the concatenation into one
+  constant).
 
 Values are the default graph's within float32 rounding.
 """

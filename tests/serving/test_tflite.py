@@ -141,11 +141,14 @@ def _op_counts(path):
 def test_files_hold_the_short_layer_norm_and_packed_qkv(hf_checkpoint, tmp_path, unpadded):
     """export_tflite traces inside lowering("tflite"): LayerNorm without Keras' NEG and
     SQUARED_DIFFERENCE, and (packed file) q, k and v in one FULLY_CONNECTED per layer: 4 per layer
-    there (6 row by row) plus the pooler's. Values: the tests above."""
+    there (6 row by row) plus the pooler's. The weights are frozen into the file: no resource
+    variables (the converter keeps Keras' variable wrappers as such, without values). Values: the
+    tests above."""
     path, _ = hf_checkpoint("BertModel")
     model = keras_bert.TFBertModel.from_pretrained(path)
     layers = model.config.num_hidden_layers
     counts = _op_counts(keras_bert.export_tflite(model, tmp_path / "m.tflite", unpadded=unpadded))
+    assert counts["VAR_HANDLE"] == 0 and counts["READ_VARIABLE"] == 0, counts
     assert counts["NEG"] == 0 and counts["SQUARED_DIFFERENCE"] == 0, counts
     assert counts["RSQRT"] == 2 * layers + 1  # every LayerNorm: 2 per layer and the embeddings'
     assert counts["FULLY_CONNECTED"] == (4 if unpadded else 6) * layers + 1, counts

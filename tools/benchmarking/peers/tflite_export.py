@@ -4,7 +4,7 @@
 
 keras_bert.export_tflite(outputs=["last_hidden_state"], quantize=..., unpadded=...), written
 atomically (OUT_FILE complete or absent). Run by sections/peers.py in its own process, one file at
-a time, before the workers start: converting BERT-base peaks at ~13 GB, too much beside them.
+a time, before the workers start: converting BERT-base peaks at ~4-5 GB, too much beside them.
 """
 
 from __future__ import annotations

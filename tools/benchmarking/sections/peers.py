@@ -203,7 +203,7 @@ def export_onnx(pythons, checkpoint, root, work):
 def export_tflite(checkpoint, root, work, kinds=("keras_bert-int8-tflite",)):
     """{kind: .tflite path, or {"error": ...}} for each TFLite contender kind: peers/tflite_export.py
     in a main-venv process of its own per file, one after the other, so a conversion's memory peak
-    (~13 GB for BERT-base) never meets another's or the workers'."""
+    (~4-5 GB for BERT-base) never meets another's or the workers'."""
     from ..peers import tflite_export
 
     out = {}
