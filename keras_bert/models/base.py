@@ -3,7 +3,8 @@
 It composes jobs kept in their own modules: the calling contract (`calling.py`: transformers'
 call signature, input checks, built-in loss), `model.fit` integration (`fit.py`), transformers 4.x's
 model helpers (`helpers.py`: embeddings, LM head, counts, losses) and checkpoint IO (`pretrained.py`).
-What is left here: the encoder, Keras serialization and serving the transformers 4.x way.
+What is left here: the encoder, Keras serialization, serving the transformers 4.x way and Keras'
+`quantize` with one garbage collection (see `TFBertPreTrainedModel.quantize`).
 """
 
 from __future__ import annotations
