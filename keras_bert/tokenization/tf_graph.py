@@ -7,6 +7,7 @@ runs where only `tensorflow` and `tensorflow_text` are importable.
 """
 
 import functools
+import weakref
 
 import tensorflow as tf
 import tensorflow_text as tf_text
@@ -46,6 +47,30 @@ def branch_cond(pred, true_fn, false_fn):
         if op.type in ("If", "StatelessIf"):
             op._set_attr("_lower_using_switch_merge", attr_value_pb2.AttrValue(b=False))
     return out
+
+
+_TRACED = weakref.WeakKeyDictionary()  # outermost graph being built -> {(owner id, name): (ref, fn)}
+
+
+def traced_once(owner, name, fn):
+    """fn on (N,) strings as one function per outermost graph being built (eager: fn itself).
+
+    For a pipeline with several call sites (each branch of the fast path that may need it):
+    inline, every call site copies all its ops into the graph; as a tf.function it is traced
+    once and each call site is one call op. Cached per outermost graph, not on the layer, so no
+    function outlives the graph it captured its tables in.
+    """
+    if tf.executing_eagerly():
+        return fn
+    graph = tf.compat.v1.get_default_graph()
+    while isinstance(getattr(graph, "outer_graph", None), tf.__internal__.FuncGraph):
+        graph = graph.outer_graph
+    functions = _TRACED.setdefault(graph, {})
+    ref, traced = functions.get((id(owner), name), (None, None))
+    if ref is None or ref() is not owner:
+        traced = tf.function(fn, input_signature=[tf.TensorSpec([None], tf.string)], autograph=False)
+        functions[id(owner), name] = (weakref.ref(owner), traced)
+    return traced
 
 
 def literal_alternation(tokens):

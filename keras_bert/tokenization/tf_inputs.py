@@ -42,7 +42,8 @@ def batch_inputs(text, text_pair):
                 raise ValueError(
                     f"{name} must be a (batch,) string tensor when text_pair is given, got shape {t.shape}"
                 )
-        return tf.reshape(text, [-1]), tf.reshape(text_pair, [-1])
+        text, text_pair = tf.reshape(text, [-1]), tf.reshape(text_pair, [-1])
+        return text, _same_size(text, text_pair)
     if text.shape.rank == 2:
         if text.shape[1] is not None and text.shape[1] != 2:
             raise ValueError(f"A rank-2 text must have shape (batch, 2) (text, text_pair), got {text.shape}")
@@ -50,6 +51,17 @@ def batch_inputs(text, text_pair):
     if text.shape.rank is not None and text.shape.rank > 2:
         raise ValueError(f"text must be a string, (batch,) or (batch, 2) tensor, got shape {text.shape}")
     return tf.reshape(text, [-1]), None
+
+
+def _same_size(text, text_pair):
+    """text_pair, checked to hold one string per string of text."""
+    message = "text and text_pair must hold the same number of strings"
+    if text.shape[0] is not None and text_pair.shape[0] is not None:
+        if text.shape[0] != text_pair.shape[0]:
+            raise ValueError(f"{message}, got {text.shape[0]} and {text_pair.shape[0]}")
+        return text_pair
+    with tf.control_dependencies([tf.debugging.assert_equal(tf.size(text), tf.size(text_pair), message=message)]):
+        return tf.identity(text_pair)
 
 
 def _string_tensor(value, name):

@@ -123,7 +123,9 @@ class TokenizerGraph:
         """
         words = tf.strings.split(text, sep=" ")  # (B, (W))
         distinct, index = tf.unique(words.flat_values)  # (U,), (W,)
-        ids = tf.gather(self._fast(distinct, self.tokenize_ids), index)  # (W, (k))
+        # The exact pipeline has a call site in each branch of the fast path: traced once.
+        exact = tf_graph.traced_once(self, "tokenize_ids", self.tokenize_ids)
+        ids = tf.gather(self._fast(distinct, exact), index)  # (W, (k))
         return words.with_flat_values(ids).merge_dims(1, 2)
 
     def wordpiece_ids(self, flat, with_offsets=False):

@@ -160,6 +160,35 @@ def test_invalid_utf8_row_among_fast_rows(layer, reference):
     np.testing.assert_array_equal(got, want)
 
 
+def _op_count(concrete, op_type):
+    graph_def = concrete.graph.as_graph_def()
+    nodes = list(graph_def.node) + [n for f in graph_def.library.function for n in f.node_def]
+    return sum(n.op == op_type for n in nodes)
+
+
+def test_a_traced_pair_holds_the_exact_pipeline_once(layer, reference):
+    """Both fast paths call the exact pipeline from several branches, and a pair routes two texts:
+    the traced graph holds its ops once (inline: 18 copies, 21,600 graph ops in all)."""
+    spec = tf.TensorSpec([None], tf.string)
+    alone = tf.function(layer.tokenize_ids).get_concrete_function(spec)
+    per_copy = _op_count(alone, "NormalizeUTF8")  # NFC, and NFD to strip accents: only the exact pipeline has them
+    assert per_copy == 2
+    pair = tf.function(lambda a, b: layer(a, b)["input_ids"]).get_concrete_function(spec, spec)
+    assert _op_count(pair, "NormalizeUTF8") == per_copy
+    first, second = ["the city", "straße", "ΌΣΟΣ x", "wait…"], ["one", "naïve café", "the", "[MASK] x"]
+    want = reference(first, second, padding=True, truncation=True, max_length=128, return_tensors="np")["input_ids"]
+    np.testing.assert_array_equal(pair(tf.constant(first), tf.constant(second)).numpy(), want)
+
+
+def test_pair_sizes_must_match(layer):
+    with pytest.raises(ValueError, match="same number of strings, got 2 and 3"):
+        layer(tf.constant(["a", "b"]), tf.constant(["x", "y", "z"]))
+    spec = tf.TensorSpec([None], tf.string)
+    fn = tf.function(lambda a, b: layer(a, b)["input_ids"]).get_concrete_function(spec, spec)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="same number of strings"):
+        fn(tf.constant(["a", "b"]), tf.constant(["x"]))
+
+
 @pytest.mark.parametrize(
     "options",
     [
